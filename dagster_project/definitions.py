@@ -1,0 +1,17 @@
+"""Fugou's code location: the domains' definitions, merged."""
+
+import dagster as dg
+
+from dagster_project.defs.ingestion import definitions as ingestion
+from dagster_project.defs.orchestration import definitions as orchestration
+from dagster_project.defs.quality import definitions as quality
+from dagster_project.defs.shared.warehouse import Warehouse
+from dagster_project.defs.transform import definitions as transform
+
+defs = dg.Definitions.merge(
+    ingestion.defs,
+    transform.defs,
+    quality.defs,
+    orchestration.defs,
+    dg.Definitions(resources={"warehouse": Warehouse()}),
+)

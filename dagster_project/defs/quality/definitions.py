@@ -1,0 +1,8 @@
+import dagster as dg
+
+from dagster_project.defs.quality.checks import (
+    dim_customers_expectations,
+    raw_taobao_orders_expectations,
+)
+
+defs = dg.Definitions(asset_checks=[raw_taobao_orders_expectations, dim_customers_expectations])

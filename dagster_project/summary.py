@@ -1,0 +1,34 @@
+"""`python -m dagster_project.summary` — what the last run left in the warehouse, in one screen."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ingestion.settings import load_settings
+
+TABLES = (
+    ("raw", "taobao_orders"), ("raw", "taobao_order_lines"), ("raw", "erp_products"),
+    ("raw", "quarantine"), ("raw", "file_ledger"), ("marts", "fct_orders"),
+    ("marts", "fct_order_lines"), ("marts", "dim_customers"), ("marts", "customer_rfm"),
+    ("marts", "customer_ltv"), ("marts", "repurchase_monthly"),
+)
+
+
+def main() -> int:
+    settings = load_settings()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        print(f"warehouse {settings.warehouse} as of {settings.as_of}")
+        for schema, table in TABLES:
+            rows = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+            print(f"  {schema}.{table:<22} {rows:>10,} rows")
+        print("RFM groups:")
+        for cn, en, n in con.execute(
+            "select rfm_group_cn, rfm_group_en, count(*) from marts.customer_rfm "
+            "group by all order by min(rfm_group_code)"
+        ).fetchall():
+            print(f"  {cn} ({en}): {n:,}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

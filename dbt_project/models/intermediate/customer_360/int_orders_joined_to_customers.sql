@@ -1,0 +1,75 @@
+{#- Orders up to the as-of day with their customer and the money they brought.
+
+    A purchase is an order that was paid and not closed (paid, shipped or completed); orders
+    closed before payment and orders refunded in full are kept but are not purchases. -#}
+with
+
+orders as (
+
+    select * from {{ ref('stg_taobao__orders') }}
+    where created_at < {{ as_of_end_timestamp() }}
+
+),
+
+identifiers as (
+
+    select * from {{ ref('int_identifiers_grouped_into_customers') }}
+
+),
+
+with_customer as (
+
+    select
+        orders.*,
+        coalesce(by_nick.customer_id, by_phone.customer_id) as customer_id
+    from orders
+    left join identifiers as by_nick
+        on by_nick.identifier_type = 'taobao_nick'
+        and by_nick.identifier_value = orders.buyer_nick
+    left join identifiers as by_phone
+        on by_phone.identifier_type = 'phone_hmac'
+        and by_phone.identifier_value = orders.receiver_mobile_hmac
+
+),
+
+money as (
+
+    select
+        *,
+        order_state in ('paid', 'shipped', 'completed') as is_purchase,
+        cast(
+            case when order_state in ('paid', 'shipped', 'completed', 'closed_refunded')
+                then buyer_paid_amount else 0 end
+            as decimal(18, 2)
+        ) as paid_amount,
+        cast(
+            case
+                when order_state = 'closed_refunded' and export_refund_amount = 0
+                    then buyer_paid_amount
+                when order_state in ('paid', 'shipped', 'completed', 'closed_refunded')
+                    then least(export_refund_amount, buyer_paid_amount)
+                else 0
+            end
+            as decimal(18, 2)
+        ) as refund_amount
+    from with_customer
+
+),
+
+final as (
+
+    select
+        *,
+        cast(paid_amount - refund_amount as decimal(18, 2)) as net_revenue_amount,
+        cast({{ dbt.date_trunc('day', 'created_at') }} as date) as created_date,
+        case when is_purchase then
+            row_number() over (
+                partition by customer_id, is_purchase
+                order by created_at, order_id
+            )
+        end as purchase_sequence_number
+    from money
+
+)
+
+select * from final

@@ -1,0 +1,108 @@
+{#- One row per customer: the customer 360 that BI tools and audiences start from.
+
+    Holds no name, phone or street address: only pseudonymous ids, regions and behaviour. -#}
+with
+
+customers as (
+
+    select * from {{ ref('int_customer_orders_aggregated') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('int_customer_home_regions') }}
+
+),
+
+categories as (
+
+    select * from {{ ref('int_customer_preferred_categories') }}
+
+),
+
+rfm as (
+
+    select * from {{ ref('customer_rfm') }}
+
+),
+
+ltv as (
+
+    select * from {{ ref('customer_ltv') }}
+
+),
+
+identifiers as (
+
+    select
+        customer_id,
+        sum(case when identifier_type = 'taobao_nick' then 1 else 0 end) as taobao_nick_count,
+        sum(case when identifier_type = 'phone_hmac' then 1 else 0 end) as phone_count
+    from {{ ref('int_identifiers_grouped_into_customers') }}
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        -- ids
+        customers.customer_id,
+
+        -- where they are
+        regions.province,
+        regions.city,
+
+        -- orders
+        customers.first_order_at,
+        customers.last_order_at,
+        customers.first_purchase_date,
+        customers.last_purchase_date,
+        customers.order_count,
+        customers.purchase_count,
+        customers.purchase_day_count,
+        customers.purchase_count > 1 as is_repeat_buyer,
+
+        -- money (CNY)
+        customers.paid_revenue_amount,
+        customers.refund_amount,
+        customers.net_revenue_amount,
+        ltv.aov_amount,
+        ltv.historical_ltv_amount,
+        ltv.simple_clv_amount,
+
+        -- preferences
+        categories.preferred_category,
+
+        -- RFM as of the as-of day
+        rfm.recency_days,
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        rfm.rfm_cell,
+        rfm.rfm_group_code,
+        rfm.rfm_group_cn,
+        rfm.rfm_group_en,
+
+        -- identity
+        coalesce(identifiers.taobao_nick_count, 0) as taobao_nick_count,
+        coalesce(identifiers.phone_count, 0) as phone_count,
+
+        {{ as_of_date() }} as as_of_date
+
+    from customers
+    left join regions
+        on customers.customer_id = regions.customer_id
+    left join categories
+        on customers.customer_id = categories.customer_id
+    left join rfm
+        on customers.customer_id = rfm.customer_id
+    left join ltv
+        on customers.customer_id = ltv.customer_id
+    left join identifiers
+        on customers.customer_id = identifiers.customer_id
+
+)
+
+select * from final

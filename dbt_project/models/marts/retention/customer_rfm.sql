@@ -1,0 +1,98 @@
+{#- One row per customer with at least one purchase: recency, frequency and monetary value as of
+    the as-of day, their 1-5 scores and the classic 8 groups.
+
+    R = days from the last purchase day to the as-of day; F = purchase orders; M = net revenue of
+    purchases (paid minus refunded, CNY). High/low for the 8 groups compares each value with a cut
+    point set in dbt_project.yml, or with the population mean where none is set. -#}
+with
+
+customers as (
+
+    select * from {{ ref('int_customer_orders_aggregated') }}
+    where purchase_count > 0
+
+),
+
+rfm_groups as (
+
+    select * from {{ ref('rfm_groups') }}
+
+),
+
+rfm_values as (
+
+    select
+        customer_id,
+        {{ dbt.datediff('last_purchase_date', as_of_date(), 'day') }} as recency_days,
+        purchase_count as frequency,
+        cast(purchase_net_revenue_amount as decimal(18, 2)) as monetary_amount
+    from customers
+
+),
+
+cut_points as (
+
+    select
+        {% if var('rfm_high_recency_max_days') is none %}
+        cast(avg(recency_days) as decimal(18, 4))
+        {% else %}
+        cast({{ var('rfm_high_recency_max_days') }} as decimal(18, 4))
+        {% endif %} as recency_cut_days,
+        {% if var('rfm_high_frequency_min_orders') is none %}
+        cast(avg(frequency) as decimal(18, 4))
+        {% else %}
+        cast({{ var('rfm_high_frequency_min_orders') }} as decimal(18, 4))
+        {% endif %} as frequency_cut,
+        {% if var('rfm_high_monetary_min_amount') is none %}
+        cast(avg(monetary_amount) as decimal(18, 4))
+        {% else %}
+        cast({{ var('rfm_high_monetary_min_amount') }} as decimal(18, 4))
+        {% endif %} as monetary_cut_amount
+    from rfm_values
+
+),
+
+scored as (
+
+    select
+        rfm_values.*,
+        {{ tie_aware_score('rfm_values.recency_days', higher_is_better=false) }} as r_score,
+        {{ tie_aware_score('rfm_values.frequency') }} as f_score,
+        {{ tie_aware_score('rfm_values.monetary_amount') }} as m_score,
+        rfm_values.recency_days <= cut_points.recency_cut_days as is_recency_high,
+        rfm_values.frequency >= cut_points.frequency_cut as is_frequency_high,
+        rfm_values.monetary_amount >= cut_points.monetary_cut_amount as is_monetary_high
+    from rfm_values
+    cross join cut_points
+
+),
+
+final as (
+
+    select
+        scored.customer_id,
+        {{ as_of_date() }} as as_of_date,
+        scored.recency_days,
+        scored.frequency,
+        scored.monetary_amount,
+        scored.r_score,
+        scored.f_score,
+        scored.m_score,
+        cast(scored.r_score as {{ dbt.type_string() }})
+            || cast(scored.f_score as {{ dbt.type_string() }})
+            || cast(scored.m_score as {{ dbt.type_string() }}) as rfm_cell,
+        scored.is_recency_high,
+        scored.is_frequency_high,
+        scored.is_monetary_high,
+        rfm_groups.rfm_group_code,
+        rfm_groups.rfm_group_cn,
+        rfm_groups.rfm_group_en
+    from scored
+    inner join rfm_groups
+        on scored.is_recency_high = rfm_groups.is_recency_high
+        and scored.is_frequency_high = rfm_groups.is_frequency_high
+        and scored.is_monetary_high = rfm_groups.is_monetary_high
+
+)
+
+select * from final

@@ -1,0 +1,63 @@
+{#- One row per order line, taken from the newest export file that lists the order: a line has
+    no id of its own before 2020 (宝贝报表 had only 订单编号), so lines of one order are only
+    comparable within one file. -#}
+with
+
+source as (
+
+    select * from {{ source('raw', 'taobao_order_lines') }}
+
+),
+
+newest_file_per_order as (
+
+    select
+        *,
+        dense_rank() over (
+            partition by order_id
+            order by _exported_at desc nulls last, _source_file desc
+        ) as export_recency_rank
+    from source
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        coalesce(
+            sub_order_id,
+            order_id || '-' || cast(
+                row_number() over (
+                    partition by order_id, _source_file order by _source_line
+                ) as {{ dbt.type_string() }}
+            )
+        ) as order_line_id,
+        order_id,
+        sub_order_id,
+        merchant_code,
+        item_id,
+
+        -- product as sold
+        title,
+        sku_properties,
+
+        -- amounts (CNY)
+        cast(unit_price as decimal(18, 2)) as unit_price,
+        quantity,
+        cast(coalesce(line_payable_amount, unit_price * quantity) as decimal(18, 2))
+            as line_goods_amount,
+        cast(line_paid_amount as decimal(18, 2)) as line_paid_amount,
+        cast(coalesce(refund_amount, 0) as decimal(18, 2)) as line_refund_amount,
+        refund_status,
+
+        -- lineage
+        _source_file as source_file,
+        _source_line as source_line
+
+    from newest_file_per_order
+    where export_recency_rank = 1
+
+)
+
+select * from renamed

@@ -1,0 +1,3 @@
+from ingestion.demo.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,280 @@
+"""A synthetic Taobao shop whose buyers follow a buy-till-you-die process.
+
+Each person has a purchase rate λ ~ Gamma(r, α) and a dropout probability p ~ Beta(a, b) (the
+BG/NBD story of Fader, Hardie & Lee 2005): after every purchase they leave for good with
+probability p, otherwise the next purchase comes after an Exp(λ) wait. Spend per order is
+lognormal around a personal level. This gives retention marts and later predictive models real,
+known signal to find. Everything is drawn from one seeded generator, so a seed and a size give
+the same shop byte for byte.
+
+People carry several identifiers (nick, phones, Alipay account) with the hard cases identity
+resolution must survive: a nick changed midway, a second phone, an Alipay account shared by two
+family members. `Shop.identities` is the ground truth of which person each identifier belongs to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ingestion.demo import reference as ref
+
+
+@dataclass(frozen=True)
+class ShopParams:
+    customers: int = 6000
+    seed: int = 20261031
+    start: dt.date = dt.date(2019, 1, 1)
+    end: dt.date = dt.date(2026, 10, 31)
+    # BG/NBD population parameters, time unit = days
+    r: float = 0.75
+    alpha: float = 60.0
+    a: float = 0.9
+    b: float = 4.0
+    spend_log_mean: float = 5.0  # median personal order value ~ 148 CNY
+    spend_log_sd: float = 0.55
+    split_basket_rate: float = 0.08  # a purchase occasion split into two orders on one day
+    abandoned_rate: float = 0.04  # orders closed before payment
+    refunded_rate: float = 0.03  # paid, then fully refunded: 交易关闭 after payment
+    partial_refund_rate: float = 0.03
+    nick_change_rate: float = 0.05
+    second_phone_rate: float = 0.08
+    shared_alipay_rate: float = 0.03
+    virtual_phone_rate: float = 0.3  # of orders after the 2021 privacy change
+
+
+@dataclass
+class Shop:
+    params: ShopParams
+    people: pd.DataFrame
+    products: pd.DataFrame
+    orders: pd.DataFrame
+    lines: pd.DataFrame
+    identities: pd.DataFrame
+
+
+def _day(d: dt.date) -> int:
+    return (d - dt.date(1970, 1, 1)).days
+
+
+def build_shop(params: ShopParams) -> Shop:
+    rng = np.random.default_rng(params.seed)
+    products = ref.product_catalogue(rng)
+    people = _people(rng, params)
+    occasions = _purchase_occasions(rng, params, people)
+    orders = _orders(rng, params, people, occasions)
+    lines = _lines(rng, params, people, orders, products)
+    orders = _settle_amounts(rng, params, orders, lines)
+    identities = _identities(people, orders)
+    return Shop(params, people, products, orders, lines, identities)
+
+
+def _people(rng: np.random.Generator, p: ShopParams) -> pd.DataFrame:
+    n = p.customers
+    start, end = _day(p.start), _day(p.end)
+    # Acquisition grows over time, as a shop's does: density rising linearly across the window.
+    first_day = start + np.floor(np.sqrt(rng.random(n)) * (end - start)).astype(np.int64)
+    nick = ref.unique_nicks(rng, n, salt="a")
+    phone = ref.unique_phones(rng, n, salt=0)
+    people = pd.DataFrame(
+        {
+            "person_id": np.arange(1, n + 1),
+            "first_day": first_day,
+            "lam": rng.gamma(p.r, 1.0 / p.alpha, n),
+            "dropout_p": rng.beta(p.a, p.b, n),
+            "spend_level": np.exp(rng.normal(p.spend_log_mean, p.spend_log_sd, n)),
+            "favourite_category": rng.integers(0, len(ref.CATEGORIES), n),
+            "nick": nick,
+            "nick2": ref.unique_nicks(rng, n, salt="b"),
+            "nick_change_day": np.where(
+                rng.random(n) < p.nick_change_rate,
+                first_day + rng.integers(60, 900, n),
+                np.iinfo(np.int64).max,
+            ),
+            "member_nickname": ref.display_nicknames(rng, n),
+            "phone": phone,
+            "phone2": np.where(
+                rng.random(n) < p.second_phone_rate, ref.unique_phones(rng, n, salt=1), None
+            ),
+            "name": ref.person_names(rng, n),
+            "address_idx": rng.integers(0, len(ref.ADDRESSES), n),
+            "street": ref.streets(rng, n),
+            "is_mobile_buyer": rng.random(n) < 0.8,
+        }
+    )
+    alipay_is_email = rng.random(n) < 0.3
+    alipay = np.where(alipay_is_email, people["nick"].str.lower() + "@163.com", people["phone"])
+    # Family members pay from one Alipay account: person k borrows person k+1's account.
+    sharers = np.flatnonzero(rng.random(n - 1) < p.shared_alipay_rate)
+    alipay[sharers] = alipay[sharers + 1]
+    people["alipay"] = alipay
+    return people
+
+
+def _purchase_occasions(rng: np.random.Generator, p: ShopParams, people: pd.DataFrame):
+    """Vectorised BG/NBD: all still-alive people draw their next purchase in lock step."""
+    end = _day(p.end)
+    person_idx = [np.arange(len(people))]
+    day = [people["first_day"].to_numpy()]
+    alive = np.arange(len(people))
+    t = people["first_day"].to_numpy().astype(float)
+    lam = people["lam"].to_numpy()
+    drop = people["dropout_p"].to_numpy()
+    while alive.size:
+        stays = rng.random(alive.size) >= drop[alive]
+        alive, t = alive[stays], t[stays]
+        t = t + rng.exponential(1.0 / lam[alive])
+        within = t <= end
+        alive, t = alive[within], t[within]
+        person_idx.append(alive)
+        day.append(np.floor(t).astype(np.int64))
+    frame = pd.DataFrame({"person_idx": np.concatenate(person_idx), "day": np.concatenate(day)})
+    return frame.sort_values(["day", "person_idx"], kind="stable").reset_index(drop=True)
+
+
+def _orders(rng, p: ShopParams, people: pd.DataFrame, occ: pd.DataFrame) -> pd.DataFrame:
+    n_occ = len(occ)
+    split = rng.random(n_occ) < p.split_basket_rate
+    idx = np.concatenate([np.arange(n_occ), np.flatnonzero(split)])
+    orders = occ.iloc[idx].reset_index(drop=True)
+    orders["is_split_part"] = np.concatenate([np.zeros(n_occ, bool), np.ones(split.sum(), bool)])
+    n = len(orders)
+    hour = np.where(rng.random(n) < 0.15, rng.integers(0, 6, n), rng.integers(8, 24, n))
+    seconds = hour * 3600 + rng.integers(0, 3600, n)
+    created = pd.to_datetime(orders["day"].to_numpy(), unit="D") + pd.to_timedelta(seconds, unit="s")
+    orders["created_at"] = created
+    u = rng.random(n)
+    outcome = np.full(n, "completed", dtype=object)
+    outcome[u < p.abandoned_rate] = "abandoned"
+    refunded = (u >= p.abandoned_rate) & (u < p.abandoned_rate + p.refunded_rate)
+    outcome[refunded] = "refunded"
+    partial = (u >= p.abandoned_rate + p.refunded_rate) & (
+        u < p.abandoned_rate + p.refunded_rate + p.partial_refund_rate
+    )
+    outcome[partial] = "partial_refund"
+    orders["outcome"] = outcome
+    pay_delay = np.where(rng.random(n) < 0.9, rng.integers(5, 600, n), rng.integers(600, 20000, n))
+    orders["paid_at"] = created + pd.to_timedelta(pay_delay, unit="s")
+    orders.loc[orders["outcome"] == "abandoned", "paid_at"] = pd.NaT
+    ship_hours = rng.integers(6, 72, n)
+    orders["shipped_at"] = orders["paid_at"] + pd.to_timedelta(ship_hours, unit="h")
+    confirm_days = rng.integers(3, 12, n)
+    orders["confirmed_at"] = orders["shipped_at"] + pd.to_timedelta(confirm_days, unit="D")
+    orders["refunded_at"] = orders["paid_at"] + pd.to_timedelta(rng.integers(1, 15, n), unit="D")
+    orders = orders.sort_values(["created_at", "person_idx"], kind="stable").reset_index(drop=True)
+    base = 3_500_000_000_000_000 + _day(p.start) * 10_000_000
+    gaps = rng.integers(1_000, 90_000, len(orders))
+    orders["order_id"] = (base + np.cumsum(gaps)).astype(np.int64).astype(str)
+    person = people.iloc[orders["person_idx"].to_numpy()].reset_index(drop=True)
+    orders["person_id"] = person["person_id"].to_numpy()
+    changed = orders["day"].to_numpy() >= person["nick_change_day"].to_numpy()
+    orders["buyer_nick"] = np.where(changed, person["nick2"], person["nick"])
+    orders["member_nickname"] = person["member_nickname"].to_numpy()
+    use_second = person["phone2"].notna().to_numpy() & (rng.random(len(orders)) < 0.4)
+    orders["phone"] = np.where(use_second, person["phone2"], person["phone"])
+    privacy_era = orders["created_at"] >= pd.Timestamp("2021-09-01")
+    virtual = privacy_era.to_numpy() & (rng.random(len(orders)) < p.virtual_phone_rate)
+    extensions = rng.integers(1000, 9999, len(orders)).astype(str)
+    orders["phone"] = np.where(
+        virtual, ref.unique_phones(rng, len(orders), salt=7) + "-" + extensions, orders["phone"]
+    )
+    orders["is_virtual_phone"] = virtual
+    orders["alipay"] = person["alipay"].to_numpy()
+    orders["receiver_name"] = person["name"].to_numpy()
+    orders["address_idx"] = person["address_idx"].to_numpy()
+    orders["street"] = person["street"].to_numpy()
+    orders["is_mobile_order"] = np.where(
+        person["is_mobile_buyer"].to_numpy(), rng.random(len(orders)) < 0.9,
+        rng.random(len(orders)) < 0.3,
+    )
+    orders["spend_level"] = person["spend_level"].to_numpy()
+    orders["favourite_category"] = person["favourite_category"].to_numpy()
+    return orders
+
+
+def _lines(rng, p, people, orders: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """1-3 lines an order: a product of the buyer's category near their spend level, and often a
+    companion product that is usually bought with it."""
+    n = len(orders)
+    first_cat = np.where(
+        rng.random(n) < 0.7, orders["favourite_category"].to_numpy(),
+        rng.integers(0, len(ref.CATEGORIES), n),
+    )
+    target = orders["spend_level"].to_numpy() * np.exp(rng.normal(0, 0.35, n))
+    primary = ref.pick_products(rng, products, first_cat, target)
+    companion_of = products["companion_idx"].to_numpy()
+    has_companion = (rng.random(n) < 0.35) & (companion_of[primary] >= 0)
+    third = rng.random(n) < 0.12
+    third_product = ref.pick_products(rng, products, rng.integers(0, len(ref.CATEGORIES), n),
+                                      target * 0.5)
+    order_idx = np.concatenate([np.arange(n), np.flatnonzero(has_companion), np.flatnonzero(third)])
+    product_idx = np.concatenate(
+        [primary, companion_of[primary][has_companion], third_product[third]]
+    )
+    lines = pd.DataFrame({"order_idx": order_idx, "product_idx": product_idx})
+    lines = lines.drop_duplicates(["order_idx", "product_idx"]).sort_values(
+        ["order_idx", "product_idx"], kind="stable"
+    )
+    lines["line_no"] = lines.groupby("order_idx").cumcount() + 1
+    lines["quantity"] = np.where(rng.random(len(lines)) < 0.85, 1, rng.integers(2, 4, len(lines)))
+    prod = products.iloc[lines["product_idx"].to_numpy()].reset_index(drop=True)
+    lines = lines.reset_index(drop=True)
+    lines["unit_price"] = prod["price"].to_numpy()
+    lines["order_id"] = orders["order_id"].to_numpy()[lines["order_idx"].to_numpy()]
+    lines["sub_order_id"] = np.where(
+        lines.groupby("order_idx")["line_no"].transform("max").to_numpy() == 1,
+        lines["order_id"],
+        (lines["order_id"].astype(np.int64) + lines["line_no"] * 7).astype(str),
+    )
+    return lines
+
+
+def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Money in whole fen: goods, postage, promotion discount, refunds; all as Decimal-safe cents."""
+    lines["line_goods_cents"] = np.round(lines["unit_price"].to_numpy() * 100).astype(np.int64) * \
+        lines["quantity"].to_numpy()
+    goods = lines.groupby("order_idx")["line_goods_cents"].sum().reindex(
+        range(len(orders)), fill_value=0).to_numpy()
+    postage = np.where(goods >= 9900, 0, 800)
+    promo = ref.in_promotion(orders["created_at"])
+    discount = np.where(promo, np.round(goods * 0.1).astype(np.int64), 0)
+    paid = goods + postage - discount
+    orders["goods_cents"] = goods
+    orders["postage_cents"] = postage
+    orders["discount_cents"] = discount
+    orders["paid_cents"] = paid
+    refund = np.zeros(len(orders), dtype=np.int64)
+    refund[orders["outcome"].to_numpy() == "refunded"] = paid[orders["outcome"].to_numpy() == "refunded"]
+    partial = orders["outcome"].to_numpy() == "partial_refund"
+    refund[partial] = np.round(paid[partial] * rng.uniform(0.2, 0.6, partial.sum())).astype(np.int64)
+    orders["refund_cents"] = refund
+    # Line paid amounts share the order's discount pro rata; the last line takes the rounding.
+    share = lines["line_goods_cents"].to_numpy() / np.maximum(goods[lines["order_idx"]], 1)
+    line_discount = np.floor(share * discount[lines["order_idx"]]).astype(np.int64)
+    lines["line_paid_cents"] = lines["line_goods_cents"] - line_discount
+    last = lines["line_no"].to_numpy() == lines.groupby("order_idx")["line_no"].transform("max")
+    paid_by_lines = lines.groupby("order_idx")["line_paid_cents"].transform("sum").to_numpy()
+    lines.loc[last, "line_paid_cents"] += (goods - discount)[lines["order_idx"]][last] - \
+        paid_by_lines[last]
+    return orders
+
+
+def _identities(people: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """Ground truth: every identifier that appears in the exports, and whose it is."""
+    frames = [
+        orders[["buyer_nick", "person_id"]].rename(columns={"buyer_nick": "identifier_value"})
+        .assign(identifier_type="taobao_nick"),
+        orders.loc[~orders["is_virtual_phone"], ["phone", "person_id"]]
+        .rename(columns={"phone": "identifier_value"}).assign(identifier_type="phone"),
+        orders.loc[orders["is_virtual_phone"], ["phone", "person_id"]]
+        .rename(columns={"phone": "identifier_value"}).assign(identifier_type="virtual_phone"),
+        orders[["alipay", "person_id"]].rename(columns={"alipay": "identifier_value"})
+        .assign(identifier_type="alipay_account"),
+    ]
+    truth = pd.concat(frames, ignore_index=True).drop_duplicates()
+    return truth[["identifier_type", "identifier_value", "person_id"]].sort_values(
+        ["identifier_type", "identifier_value", "person_id"], kind="stable"
+    ).reset_index(drop=True)

@@ -1,0 +1,387 @@
+"""The one writer of the `raw` schema.
+
+Each landed file is loaded in a single transaction together with its ledger entry, so a crash
+leaves either the whole file or none of it. The ledger is keyed by the file's SHA-256: loading the
+same bytes again (under any name) adds nothing. Every record of a file ends up either in its raw
+table or in `raw.quarantine` with file, line, reason and raw text, so loaded + quarantined always
+equals the records in the file. Personal data (phones, Alipay accounts, receiver names) is
+replaced by an HMAC-SHA256 pseudonym here, before anything downstream can see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from ingestion.sources import SPECS, SUPPORTED_SUFFIXES, detect_spec
+from ingestion.sources.csv_reading import Record, detect_encoding, read_records
+from ingestion.sources.spec import FileRejected, FileSpec, Reject, Row, exported_at_from_name, parse_file
+
+log = logging.getLogger(__name__)
+
+RAW_SCHEMA = "raw"
+CHUNK_ROWS = 50_000
+LINEAGE_COLUMNS = (
+    ("_source_file", "VARCHAR"),
+    ("_source_line", "INTEGER"),
+    ("_file_sha256", "VARCHAR"),
+    ("_exported_at", "TIMESTAMP"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+QUARANTINE_DDL = f"""
+create table if not exists {RAW_SCHEMA}.quarantine (
+    source_file varchar not null,
+    source_line integer not null,
+    file_sha256 varchar not null,
+    target_table varchar,
+    reason varchar not null,
+    raw_text varchar,
+    quarantined_at timestamp not null
+)"""
+LEDGER_DDL = f"""
+create table if not exists {RAW_SCHEMA}.file_ledger (
+    file_sha256 varchar primary key,
+    source_file varchar not null,
+    target_table varchar,
+    header_generation varchar,
+    encoding varchar,
+    rows_in_file integer,
+    rows_loaded integer,
+    rows_quarantined integer,
+    status varchar not null,
+    message varchar,
+    unknown_columns varchar,
+    exported_at timestamp,
+    loaded_at timestamp not null
+)"""
+
+
+@dataclass
+class FileResult:
+    source_file: str
+    status: str  # loaded | rejected | skipped (already in the ledger)
+    target_table: str | None = None
+    rows_in_file: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+
+
+@dataclass
+class LoadReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+
+def pseudonymise(key: bytes, value: str | None) -> str | None:
+    """HMAC-SHA256 keyed by FUGOU_PII_KEY: stable joins across sources, no way back without the key."""
+    if value is None:
+        return None
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    con.execute(QUARANTINE_DDL)
+    con.execute(LEDGER_DDL)
+    for spec in SPECS:
+        _ensure_table(con, spec)
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
+    columns = spec.stored_columns() + list(LINEAGE_COLUMNS)
+    body = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in columns)
+    con.execute(f"create table if not exists {RAW_SCHEMA}.{spec.table} (\n    {body}\n)")
+
+
+def landed_files(landing_dir: Path) -> list[Path]:
+    """Files in name order, so exports load oldest first and runs are reproducible."""
+    if not landing_dir.is_dir():
+        raise FileNotFoundError(f"landing folder {landing_dir} does not exist (FUGOU_LANDING_DIR)")
+    return sorted(p for p in landing_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def load_landing(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    pii_key: bytes,
+    loaded_at: dt.datetime | None = None,
+) -> LoadReport:
+    ensure_raw_schema(con)
+    loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
+    report = LoadReport()
+    for path in landed_files(landing_dir):
+        name = path.relative_to(landing_dir).as_posix()
+        result = load_file(con, path, name, pii_key, loaded_at)
+        log.info("%s: %s (%s loaded, %s quarantined) %s", name, result.status,
+                 result.rows_loaded, result.rows_quarantined, result.message)
+        report.files.append(result)
+    return report
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    pii_key: bytes,
+    loaded_at: dt.datetime,
+) -> FileResult:
+    sha = file_sha256(path)
+    if con.execute(
+        f"select 1 from {RAW_SCHEMA}.file_ledger where file_sha256 = ?", [sha]
+    ).fetchone():
+        return FileResult(name, "skipped", message="already loaded (same SHA-256)")
+    exported_at = exported_at_from_name(path)
+    con.begin()
+    try:
+        result = _load_in_transaction(con, path, name, sha, pii_key, loaded_at, exported_at)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return result
+
+
+def _load_in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    sha: str,
+    pii_key: bytes,
+    loaded_at: dt.datetime,
+    exported_at: dt.datetime | None,
+) -> FileResult:
+    quarantine = _QuarantineWriter(con, name, sha, loaded_at)
+    spec = detect_spec(path) if path.suffix.lower() in SUPPORTED_SUFFIXES else None
+    if spec is None:
+        reason = (
+            f"file rejected: unsupported file type {path.suffix!r}"
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES
+            else "file rejected: not a recognised export (no file-name prefix or header matched)"
+        )
+        return _reject_whole_file(con, path, name, sha, None, reason, quarantine, loaded_at, exported_at)
+    try:
+        parsed = parse_file(spec, path)
+    except FileRejected as exc:
+        reason = f"file rejected as {spec.table}: {exc}"
+        return _reject_whole_file(con, path, name, sha, spec, reason, quarantine, loaded_at, exported_at)
+
+    con.execute("create or replace temp table _incoming as select *, cast(null as varchar) "
+                f"as _raw_text from {RAW_SCHEMA}.{spec.table} limit 0")
+    rows_in_file = 0
+    batch: list[dict[str, Any]] = []
+    lineage = {"_source_file": name, "_file_sha256": sha,
+               "_exported_at": exported_at, "_loaded_at": loaded_at}
+    for item in parsed.items:
+        rows_in_file += 1
+        if isinstance(item, Reject):
+            quarantine.add(item.line, spec.table, item.reason, item.raw_text)
+            continue
+        batch.append(_stored_values(spec, item, pii_key) | lineage
+                     | {"_source_line": item.line, "_raw_text": item.raw_text})
+        if len(batch) >= CHUNK_ROWS:
+            _append(con, "_incoming", spec, batch)
+            batch = []
+    if batch:
+        _append(con, "_incoming", spec, batch)
+
+    _quarantine_excel_damage(con, spec, quarantine)
+    _quarantine_conflicts(con, spec, quarantine)
+    con.execute(f"insert into {RAW_SCHEMA}.{spec.table} by name "
+                "select * exclude (_raw_text) from _incoming")
+    rows_loaded = con.execute("select count(*) from _incoming").fetchone()[0]
+    con.execute("drop table _incoming")
+    quarantine.flush()
+    unknown = ", ".join(parsed.unknown_columns)
+    message = f"unknown columns ignored: {unknown}" if unknown else ""
+    _write_ledger(con, sha, name, spec.table, parsed.generation, parsed.encoding, rows_in_file,
+                  rows_loaded, quarantine.count, "loaded", message, unknown, exported_at, loaded_at)
+    return FileResult(name, "loaded", spec.table, rows_in_file, rows_loaded, quarantine.count, message)
+
+
+def _stored_values(spec: FileSpec, row: Row, pii_key: bytes) -> dict[str, Any]:
+    values = dict(row.values)
+    for column in spec.columns:
+        if column.pii:
+            values[column.stored_name] = pseudonymise(pii_key, values.pop(column.name))
+    return values
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, rows: list[dict]) -> None:
+    """Cells travel as text and are cast by DuckDB: exact for DECIMAL, no float detour."""
+    columns = spec.stored_columns() + list(LINEAGE_COLUMNS) + [("_raw_text", "VARCHAR")]
+    frame = pd.DataFrame(
+        {name: [_as_text(r.get(name)) for r in rows] for name, _ in columns}, dtype=object
+    )
+    select = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns)
+    con.register("_batch", frame)
+    try:
+        con.execute(f"insert into {table} by name select {select} from _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _quarantine_excel_damage(con, spec: FileSpec, quarantine: "_QuarantineWriter") -> None:
+    """Excel keeps 15 significant digits: a file whose every id ends in 00 has lost real digits,
+    and loading it would merge different orders under one id."""
+    key = spec.excel_damage_key
+    if key is None:
+        return
+    total, damaged = con.execute(
+        f"select count(*), count(*) filter (where {key} like '%00') from _incoming"
+    ).fetchone()
+    if total >= 5 and damaged == total:
+        quarantine.move_from_incoming(
+            spec.table, "true",
+            f"'{key} ' || {key} || ': every id in this file ends in 00; the ids were "
+            "rounded by Excel and cannot be trusted'",
+        )
+
+
+def _quarantine_conflicts(con, spec: FileSpec, quarantine: "_QuarantineWriter") -> None:
+    """One order id with two different paid amounts is a data error, never silently merged."""
+    key, value, when = spec.conflict_key, spec.conflict_value, spec.conflict_when_not_null
+    if key is None or value is None:
+        return
+    con.execute(f"""
+        create or replace temp table _conflicts as
+        with incoming as (
+            select {key} as k, {value} as v from _incoming where {when} is not null
+        ),
+        in_file as (
+            select k, 'appears in this file with different amounts ('
+                   || string_agg(distinct cast(v as varchar), ' vs ' order by cast(v as varchar))
+                   || ')' as why
+            from incoming group by k having count(distinct v) > 1
+        ),
+        earlier as (
+            select i.k, 'already loaded from ' || min(r._source_file) || ' with amount '
+                   || cast(min(r.{value}) as varchar) || ', this row says '
+                   || cast(min(i.v) as varchar) as why
+            from incoming i
+            join {RAW_SCHEMA}.{spec.table} r
+              on r.{key} = i.k and r.{value} <> i.v and r.{when} is not null
+            group by i.k
+        )
+        select * from in_file
+        union all
+        select * from earlier where k not in (select k from in_file)
+    """)
+    quarantine.move_from_incoming(
+        spec.table,
+        f"{key} in (select k from _conflicts)",
+        f"'{key} ' || {key} || ' ' || (select why from _conflicts c where c.k = _incoming.{key})",
+    )
+    con.execute("drop table _conflicts")
+
+
+def _reject_whole_file(con, path, name, sha, spec, reason, quarantine, loaded_at, exported_at):
+    """A file that cannot be read as a whole still leaves every record in quarantine."""
+    rows = 0
+    header_seen = False
+    if path.suffix.lower() in SUPPORTED_SUFFIXES:
+        encoding = detect_encoding(path)
+        for item in read_records(path, encoding):
+            if isinstance(item, Record) and not header_seen:
+                header_seen = True
+                continue
+            rows += 1
+            text = item.text
+            line = item.line
+            why = reason if isinstance(item, Record) else f"{reason}; {item.reason}"
+            quarantine.add(line, spec.table if spec else None, why, text)
+    else:
+        encoding = None
+        rows = 1
+        quarantine.add(0, None, reason, None)
+    quarantine.flush()
+    _write_ledger(con, sha, name, spec.table if spec else None, None, encoding, rows, 0,
+                  quarantine.count, "rejected", reason, "", exported_at, loaded_at)
+    log.warning("%s: %s", name, reason)
+    return FileResult(name, "rejected", spec.table if spec else None, rows, 0, quarantine.count, reason)
+
+
+def _write_ledger(con, sha, name, table, generation, encoding, rows_in_file, rows_loaded,
+                  rows_quarantined, status, message, unknown, exported_at, loaded_at) -> None:
+    con.execute(
+        f"insert into {RAW_SCHEMA}.file_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [sha, name, table, generation, encoding, rows_in_file, rows_loaded, rows_quarantined,
+         status, message, unknown, exported_at, loaded_at],
+    )
+
+
+class _QuarantineWriter:
+    def __init__(self, con, name: str, sha: str, loaded_at: dt.datetime) -> None:
+        self.con, self.name, self.sha, self.loaded_at = con, name, sha, loaded_at
+        self.pending: list[tuple] = []
+        self.count = 0
+
+    def add(self, line: int, table: str | None, reason: str, raw_text: str | None) -> None:
+        self.pending.append((self.name, line, self.sha, table, reason, raw_text, self.loaded_at))
+        self.count += 1
+        if len(self.pending) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        frame = pd.DataFrame(
+            self.pending,
+            columns=["source_file", "source_line", "file_sha256", "target_table", "reason",
+                     "raw_text", "quarantined_at"],
+        )
+        self.con.register("_qbatch", frame)
+        try:
+            self.con.execute(f"insert into {RAW_SCHEMA}.quarantine by name select * from _qbatch")
+        finally:
+            self.con.unregister("_qbatch")
+        self.pending = []
+
+    def move_from_incoming(self, table: str, where: str, reason_sql: str) -> None:
+        """Rows caught by a whole-file rule leave `_incoming` for quarantine with their raw line."""
+        self.flush()
+        moved = self.con.execute(f"""
+            insert into {RAW_SCHEMA}.quarantine
+            select ?, _source_line, ?, ?, {reason_sql}, _raw_text, ?
+            from _incoming where {where}
+        """, [self.name, self.sha, table, self.loaded_at]).fetchone()[0]
+        self.con.execute(f"delete from _incoming where {where}")
+        self.count += moved
+
+

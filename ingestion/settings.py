@@ -1,0 +1,77 @@
+"""The one place Fugou reads its environment.
+
+Everything else (ingestion, Dagster definitions, benchmarks) takes a `Settings` object, so a test
+can build one by hand and nothing depends on the process environment by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = PROJECT_ROOT / ".fugou"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    as_of: dt.date
+    pii_key: bytes
+    dbt_target: str = "duckdb"
+    published_warehouse: Path | None = None
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"as_of": self.as_of.isoformat()}
+
+
+def today_in_shop_tz() -> dt.date:
+    """Taobao's day, its exports and its promotions all run on Beijing time, so 'today' does too."""
+    return dt.datetime.now(SHOP_TZ).date()
+
+
+def _read_pii_key(env: dict[str, str]) -> bytes:
+    key = env.get("FUGOU_PII_KEY", "")
+    key_file = env.get("FUGOU_PII_KEY_FILE", "")
+    if key:
+        return key.encode("utf-8")
+    if key_file:
+        path = Path(key_file)
+        if not path.is_file():
+            raise SettingsError(f"FUGOU_PII_KEY_FILE points to {path}, which does not exist")
+        data = path.read_bytes().strip()
+        if len(data) < 16:
+            raise SettingsError(f"the PII key in {path} is shorter than 16 bytes; use a random key")
+        return data
+    raise SettingsError(
+        "no PII key: set FUGOU_PII_KEY (a secret string) or FUGOU_PII_KEY_FILE (a file holding it). "
+        "Phones and Alipay accounts are pseudonymised with it before they reach the warehouse."
+    )
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    as_of_text = env.get("FUGOU_AS_OF", "")
+    try:
+        as_of = dt.date.fromisoformat(as_of_text) if as_of_text else today_in_shop_tz()
+    except ValueError as exc:
+        raise SettingsError(f"FUGOU_AS_OF must be a date like 2026-11-01, got {as_of_text!r}") from exc
+    warehouse = Path(env.get("FUGOU_WAREHOUSE", DEFAULT_HOME / "warehouse.duckdb"))
+    published = env.get("FUGOU_PUBLISHED_WAREHOUSE", "")
+    return Settings(
+        landing_dir=Path(env.get("FUGOU_LANDING_DIR", DEFAULT_HOME / "landing")),
+        warehouse=warehouse,
+        as_of=as_of,
+        pii_key=_read_pii_key(env),
+        dbt_target=env.get("FUGOU_DBT_TARGET", "duckdb"),
+        published_warehouse=Path(published) if published else warehouse.with_name("published.duckdb"),
+    )

@@ -1,0 +1,220 @@
+"""Header-driven parsing shared by every CSV export family.
+
+A `FileSpec` names the raw table a file feeds, its columns (each with the header aliases seen
+across export generations and a cell parser), and which columns must be present. Parsing keys on
+header names only, never on positions, so a new generation that moves or adds columns still loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingestion.sources.csv_reading import BadLine, Record, detect_encoding, read_records
+from ingestion.sources.values import normalise_header
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    aliases: tuple[str, ...]
+    parse: Callable[[str], Any]
+    sql_type: str = "VARCHAR"
+    required: bool = False
+    pii: bool = False  # pseudonymised by the loader before it is written; stored as <name>_hmac
+
+    @property
+    def stored_name(self) -> str:
+        return f"{self.name}_hmac" if self.pii else self.name
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A column computed from the parsed row (e.g. the kind of a phone, before it is hashed)."""
+
+    name: str
+    compute: Callable[[dict[str, Any]], Any]
+    sql_type: str = "VARCHAR"
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    table: str
+    description: str
+    columns: tuple[Column, ...]
+    name_prefixes: tuple[str, ...] = ()
+    generations: tuple[tuple[str, frozenset[str]], ...] = ()  # (label, headers present), first match
+    derived: tuple[Derived, ...] = ()
+    # The id that must never carry two different amounts (compared where conflict_when_not_null is set).
+    conflict_key: str | None = None
+    conflict_value: str | None = None
+    conflict_when_not_null: str = "_source_line"
+    # The id Excel damages when it rounds to 15 significant digits (all ids end in 00).
+    excel_damage_key: str | None = None
+    tolerate_trailing_empty_field: bool = False
+
+    def stored_columns(self) -> list[tuple[str, str]]:
+        cols = [(c.stored_name, c.sql_type) for c in self.columns]
+        return cols + [(d.name, d.sql_type) for d in self.derived]
+
+    @property
+    def pii_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.pii)
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, Any]
+    raw_text: str
+
+
+@dataclass(frozen=True)
+class Reject:
+    line: int
+    reason: str
+    raw_text: str
+
+
+class FileRejected(Exception):
+    """The whole file cannot be loaded (e.g. a required column is missing)."""
+
+
+@dataclass
+class ParsedFile:
+    spec: FileSpec
+    encoding: str
+    generation: str
+    header: list[str]
+    unknown_columns: list[str] = field(default_factory=list)
+    items: Iterator[Row | Reject] = field(default_factory=lambda: iter(()))
+
+
+_EXPORT_STAMP = re.compile(r"(\d{12})")
+
+
+def exported_at_from_name(path: Path) -> dt.datetime | None:
+    """Taobao names exports ExportOrderList<yyyyMMddHHmm>.csv: the best clue to which copy is newest."""
+    match = _EXPORT_STAMP.search(path.stem)
+    if not match:
+        return None
+    try:
+        return dt.datetime.strptime(match.group(1), "%Y%m%d%H%M")
+    except ValueError:
+        return None
+
+
+def _map_header(spec: FileSpec, header: list[str]) -> tuple[dict[str, int], list[str]]:
+    positions: dict[str, int] = {}
+    normalised = [normalise_header(h) for h in header]
+    known: set[int] = set()
+    for column in spec.columns:
+        for alias in column.aliases:
+            key = normalise_header(alias)
+            if key in normalised:
+                positions[column.name] = normalised.index(key)
+                known.add(positions[column.name])
+                break
+    unknown = [header[i] for i in range(len(header)) if i not in known and normalised[i]]
+    return positions, unknown
+
+
+def matches_header(spec: FileSpec, header: list[str]) -> bool:
+    """A file whose header resolves every required column of `spec` is taken to be of that type."""
+    positions, _ = _map_header(spec, header)
+    return all(c.name in positions for c in spec.columns if c.required)
+
+
+def read_header(path: Path) -> tuple[str, list[str] | None]:
+    encoding = detect_encoding(path)
+    for item in read_records(path, encoding):
+        if isinstance(item, Record):
+            return encoding, item.fields
+    return encoding, None
+
+
+def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
+    """Parse one file. Raises FileRejected when the file as a whole cannot be read as `spec`."""
+    encoding = detect_encoding(path)
+    records = read_records(path, encoding)
+    leading_bad: list[BadLine] = []
+    header: list[str] | None = None
+    for item in records:
+        if isinstance(item, BadLine):
+            leading_bad.append(item)
+            continue
+        header = item.fields
+        break
+    if header is None:
+        raise FileRejected("the file has no header row (it is empty)")
+    positions, unknown = _map_header(spec, header)
+    missing = [c for c in spec.columns if c.required and c.name not in positions]
+    if missing:
+        names = ", ".join(f"{c.name} ({'/'.join(c.aliases[:2])})" for c in missing)
+        raise FileRejected(f"required column missing: {names}")
+    normalised = {normalise_header(h) for h in header}
+    generation = next((g for g, marks in spec.generations if marks <= normalised), "unknown")
+
+    def items() -> Iterator[Row | Reject]:
+        for bad in leading_bad:
+            yield Reject(bad.line, bad.reason, bad.text)
+        header_norm = [normalise_header(h) for h in header]
+        for item in records:
+            if isinstance(item, BadLine):
+                yield Reject(item.line, item.reason, item.text)
+                continue
+            yield _parse_record(spec, item, header, header_norm, positions)
+
+    return ParsedFile(spec, encoding, generation, header, unknown, items())
+
+
+def _is_header(fields: list[str], header_norm: list[str]) -> bool:
+    """A header pasted again mid-file (two exports concatenated) is not a data row."""
+    return (
+        len(fields) >= len(header_norm)
+        and normalise_header(fields[0]) == header_norm[0]
+        and [normalise_header(f) for f in fields[: len(header_norm)]] == header_norm
+    )
+
+
+def _parse_record(
+    spec: FileSpec,
+    record: Record,
+    header: list[str],
+    header_norm: list[str],
+    positions: dict[str, int],
+) -> Row | Reject:
+    fields = record.fields
+    if (
+        spec.tolerate_trailing_empty_field
+        and len(fields) == len(header) + 1
+        and not fields[-1].strip()
+    ):
+        fields = fields[:-1]
+    if _is_header(fields, header_norm):
+        return Reject(record.line, "header row repeated inside the file", record.text)
+    if len(fields) != len(header):
+        return Reject(
+            record.line,
+            f"expected {len(header)} fields, found {len(fields)} (truncated or shifted row)",
+            record.text,
+        )
+    values: dict[str, Any] = {}
+    for column in spec.columns:
+        pos = positions.get(column.name)
+        if pos is None:
+            values[column.name] = None
+            continue
+        try:
+            values[column.name] = column.parse(fields[pos])
+        except ValueError as exc:
+            return Reject(record.line, f"{header[pos].strip()}: {exc}", record.text)
+        if column.required and values[column.name] is None:
+            return Reject(record.line, f"{column.name} is empty", record.text)
+    for derived in spec.derived:
+        values[derived.name] = derived.compute(values)
+    return Row(record.line, values, record.text)

@@ -1,0 +1,121 @@
+"""Taobao / Tmall seller back-office exports: 订单报表 (ExportOrderList) and 宝贝报表 (ExportOrderDetailList).
+
+Aliases cover the header generations in shared/formats section 1.1-1.2: 2016-2019 (46-56 columns,
+buyer identity in clear), 2019-2022 (61-71 columns, 买家会员昵称 and virtual phones after the
+privacy change), and the 2020+ 宝贝报表 with 子订单编号/主订单编号. The 2023+ sub-order-only
+export carries no buyer identity and is not read here yet.
+"""
+
+from __future__ import annotations
+
+from ingestion.sources.spec import Column, Derived, FileSpec
+from ingestion.sources.values import (
+    parse_account,
+    parse_bool_cn,
+    parse_int,
+    parse_money,
+    parse_optional_order_id,
+    parse_order_id,
+    parse_phone,
+    parse_text,
+    parse_timestamp,
+    parse_tracking_no,
+    phone_kind,
+)
+
+MONEY = "DECIMAL(18,2)"
+TS = "TIMESTAMP"
+
+ORDERS = FileSpec(
+    table="taobao_orders",
+    description="订单报表: one row per order as the seller back office exported it",
+    name_prefixes=("ExportOrderList",),
+    generations=(
+        ("2021_privacy_71col", frozenset({"买家会员昵称", "虚拟号过期时间"})),
+        ("2019_61col", frozenset({"支付单号", "主订单编号"})),
+        ("2018_54col", frozenset({"新零售交易类型"})),
+        ("2017_46col", frozenset({"买家支付宝账号", "订单关闭原因"})),
+    ),
+    columns=(
+        Column("order_id", ("订单编号",), parse_order_id, required=True),
+        Column("buyer_nick", ("买家会员名",), parse_text),
+        Column("buyer_member_nickname", ("买家会员昵称",), parse_text),
+        Column("alipay_account", ("买家支付宝账号",), parse_account, pii=True),
+        Column("payment_no", ("支付单号",), parse_text),
+        Column("goods_payable_amount", ("买家应付货款",), parse_money, MONEY),
+        Column("postage_payable_amount", ("买家应付邮费",), parse_money, MONEY),
+        Column("total_amount", ("总金额",), parse_money, MONEY),
+        Column(
+            "buyer_paid_amount",
+            ("买家实际支付金额", "买家实付金额"),
+            parse_money,
+            MONEY,
+            required=True,
+        ),
+        Column("order_status", ("订单状态",), parse_text, required=True),
+        Column("buyer_message", ("买家留言",), parse_text),
+        Column("receiver_name", ("收货人姓名",), parse_text, pii=True),
+        Column("receiver_address", ("收货地址",), parse_text),
+        Column("shipping_method", ("运送方式",), parse_text),
+        Column("receiver_landline", ("联系电话",), parse_phone, pii=True),
+        Column("receiver_mobile", ("联系手机",), parse_phone, pii=True),
+        Column("virtual_number_expires_at", ("虚拟号过期时间",), parse_timestamp, TS),
+        Column("created_at", ("订单创建时间",), parse_timestamp, TS, required=True),
+        Column("paid_at", ("订单付款时间",), parse_timestamp, TS),
+        Column("item_titles", ("宝贝标题",), parse_text),
+        Column("item_kind_count", ("宝贝种类",), parse_int, "INTEGER"),
+        Column("tracking_no", ("物流单号",), parse_tracking_no),
+        Column("logistics_company", ("物流公司",), parse_text),
+        Column("seller_note", ("订单备注",), parse_text),
+        Column("item_quantity", ("宝贝总数量",), parse_int, "INTEGER"),
+        Column("shop_id", ("店铺Id",), parse_text),
+        Column("shop_name", ("店铺名称",), parse_text),
+        Column("close_reason", ("订单关闭原因",), parse_text),
+        Column("is_mobile_order", ("是否手机订单",), parse_bool_cn, "BOOLEAN"),
+        Column("stage_info", ("分阶段订单信息",), parse_text),
+        Column("tmall_coupon_amount", ("天猫卡券抵扣",), parse_money, MONEY),
+        Column("refund_amount", ("退款金额",), parse_money, MONEY),
+        Column("confirmed_at", ("确认收货时间",), parse_timestamp, TS),
+        Column("shipped_at", ("发货时间",), parse_timestamp, TS),
+        Column("presale_flag", ("预售订单",), parse_text),
+        Column("main_order_id", ("主订单编号",), parse_optional_order_id),
+    ),
+    derived=(Derived("receiver_mobile_kind", lambda v: phone_kind(v["receiver_mobile"])),),
+    conflict_key="order_id",
+    conflict_value="buyer_paid_amount",
+    conflict_when_not_null="paid_at",
+    excel_damage_key="order_id",
+)
+
+ORDER_LINES = FileSpec(
+    table="taobao_order_lines",
+    description="宝贝报表: one row per order line (sub-order)",
+    name_prefixes=("ExportOrderDetailList",),
+    generations=(
+        ("2020_suborder_28col", frozenset({"子订单编号", "主订单编号", "商品id"})),
+        ("2020_suborder_18col", frozenset({"子订单编号", "主订单编号"})),
+        ("2017_10col", frozenset({"订单编号", "标题"})),
+    ),
+    tolerate_trailing_empty_field=True,
+    excel_damage_key="order_id",
+    columns=(
+        Column("order_id", ("主订单编号", "订单编号"), parse_order_id, required=True),
+        Column("sub_order_id", ("子订单编号",), parse_optional_order_id),
+        Column("title", ("标题", "商品标题", "宝贝标题"), parse_text),
+        Column("unit_price", ("价格", "商品价格"), parse_money, MONEY, required=True),
+        Column("quantity", ("购买数量",), parse_int, "INTEGER", required=True),
+        Column("outer_system_id", ("外部系统编号",), parse_text),
+        Column("sku_properties", ("商品属性",), parse_text),
+        Column("package_info", ("套餐信息",), parse_text),
+        Column("remark", ("备注",), parse_text),
+        Column("order_status", ("订单状态",), parse_text),
+        Column("merchant_code", ("商家编码",), parse_text),
+        Column("item_id", ("商品id", "商品ID"), parse_text),
+        Column("line_payable_amount", ("买家应付货款",), parse_money, MONEY),
+        Column("line_paid_amount", ("买家实际支付金额", "买家实付金额"), parse_money, MONEY),
+        Column("refund_status", ("退款状态",), parse_text),
+        Column("refund_amount", ("退款金额",), parse_money, MONEY),
+        Column("created_at", ("订单创建时间",), parse_timestamp, TS),
+        Column("paid_at", ("订单付款时间",), parse_timestamp, TS),
+    ),
+)

@@ -1,0 +1,171 @@
+"""Turn one exported cell into a typed value, or say exactly why it cannot be.
+
+Every function here is pure and raises `ValueError` with a message fit for the quarantine table.
+The quirks handled are the ones listed in shared/formats (section 1.5): Excel formula wrapping,
+apostrophe-protected phones, tab-protected ids, unit suffixes, `No:` prefixes, literal `null`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+_NULL_TOKENS = {"", "null", "none", "nan", "-", "无退款申请"}
+_MONEY_JUNK = re.compile(r"[元¥￥,\s]")
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
+_TIMESTAMP = re.compile(
+    r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
+)
+_PROTECTED_EDGES = ("=", "'", '"', " ", "\t", "\r", "\n", "\u3000")
+MAX_MONEY = Decimal("9999999999999999.99")
+
+
+def normalise_header(name: str) -> str:
+    """Headers drift between generations by BOM, full-width forms and stray spaces, never by meaning."""
+    name = name.replace("\ufeff", "")
+    name = unicodedata.normalize("NFKC", name)
+    name = clean_cell(name)
+    return re.sub(r"\s+", "", name)
+
+
+def clean_cell(value: str) -> str:
+    """Undo what Excel-minded exporters do to protect values: `="…"`, leading `'`, trailing tab."""
+    if not value or not (value.startswith(_PROTECTED_EDGES) or value.endswith(_PROTECTED_EDGES)):
+        return value
+    value = value.strip()
+    if value.startswith('="') and value.endswith('"'):
+        value = value[2:-1]
+    elif value.startswith("="):
+        value = value[1:]
+    value = value.strip().strip('"').strip()
+    if value.startswith("'"):
+        value = value[1:].strip()
+    return value
+
+
+def is_null(value: str) -> bool:
+    return value.lower() in _NULL_TOKENS
+
+
+def parse_text(value: str) -> str | None:
+    value = clean_cell(value)
+    return None if value.lower() in ("", "null") else value
+
+
+def parse_order_id(value: str) -> str:
+    """Order ids stay text: they exceed 15 significant digits, which is where Excel damages them."""
+    value = clean_cell(value)
+    if not value:
+        raise ValueError("order id is empty")
+    if _SCIENTIFIC.match(value):
+        raise ValueError(f"order id {value!r} was damaged by Excel (scientific notation)")
+    if not value.isdigit():
+        raise ValueError(f"order id {value!r} is not a number")
+    return value
+
+
+def parse_optional_order_id(value: str) -> str | None:
+    return None if is_null(clean_cell(value)) else parse_order_id(value)
+
+
+def parse_money(value: str) -> Decimal | None:
+    value = _MONEY_JUNK.sub("", clean_cell(value))
+    if is_null(value):
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"amount {value!r} is not a number") from exc
+    if not amount.is_finite() or abs(amount) > MAX_MONEY:
+        raise ValueError(f"amount {value!r} is out of range")
+    if amount < 0:
+        raise ValueError(f"negative amount {value}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_int(value: str) -> int | None:
+    value = clean_cell(value).replace(",", "")
+    if is_null(value):
+        return None
+    try:
+        number = int(Decimal(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"count {value!r} is not a whole number") from exc
+    if number < 0:
+        raise ValueError(f"negative count {number}")
+    if number > 2**31:
+        raise ValueError(f"count {number} is out of range")
+    return number
+
+
+def parse_timestamp(value: str) -> dt.datetime | None:
+    """Beijing wall time as exported; Excel re-saves turn `2019-03-05 08:07:00` into `2019/3/5 8:07`."""
+    value = clean_cell(value)
+    if is_null(value):
+        return None
+    match = _TIMESTAMP.match(value)
+    if match:
+        try:
+            return dt.datetime(*(int(part) for part in match.groups(default="0")))
+        except ValueError:
+            pass
+    raise ValueError(f"timestamp {value!r} cannot be parsed")
+
+
+def parse_tracking_no(value: str) -> str | None:
+    value = clean_cell(value)
+    if value.startswith("No:"):
+        value = value[3:].strip()
+    return None if is_null(value) else value
+
+
+def parse_phone(value: str) -> str | None:
+    """Normalise a phone for hashing; masked numbers (139****0001) identify nobody, so they are None.
+
+    Virtual numbers keep their extension (184xxxxxxxx-7576): they expire and must never be
+    confused with the real number behind them.
+    """
+    value = clean_cell(value)
+    if is_null(value) or "*" in value:
+        return None
+    digits = re.sub(r"[\s()（）]", "", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not re.fullmatch(r"\d{5,15}(-\d{1,6})?", digits):
+        raise ValueError(f"phone {value!r} is not a phone number")
+    return digits
+
+
+def phone_kind(normalised: str | None) -> str | None:
+    if normalised is None:
+        return None
+    if "-" in normalised and re.fullmatch(r"1\d{10}-\d{1,6}", normalised):
+        return "virtual"
+    if re.fullmatch(r"1\d{10}", normalised):
+        return "mobile"
+    return "landline"
+
+
+def parse_account(value: str) -> str | None:
+    """Alipay accounts are an email or a phone; masked ones (14******@qq.com) link nobody."""
+    value = clean_cell(value).lower()
+    if is_null(value) or "*" in value:
+        return None
+    return value
+
+
+def parse_bool_cn(value: str) -> bool | None:
+    value = clean_cell(value)
+    if is_null(value):
+        return None
+    if value in ("是", "手机订单", "true", "1", "Y", "y"):
+        return True
+    if value in ("否", "false", "0", "N", "n", "PC订单", "电脑订单"):
+        return False
+    return None

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up, write the demo shop's exports, and run the nightly job headless on the embedded DuckDB.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+"$FUGOU_ROOT/scripts/setup.sh"
+cd "$FUGOU_ROOT"
+
+DEMO="$FUGOU_HOME/demo"
+export FUGOU_LANDING_DIR="${FUGOU_LANDING_DIR:-$DEMO/landing}"
+export FUGOU_WAREHOUSE="${FUGOU_WAREHOUSE:-$FUGOU_HOME/warehouse.duckdb}"
+export FUGOU_PII_KEY_FILE="${FUGOU_PII_KEY_FILE:-$FUGOU_HOME/pii.key}"
+export FUGOU_AS_OF="${FUGOU_AS_OF:-2026-10-31}"  # the demo shop's last day, so runs repeat exactly
+
+if [ ! -d "$FUGOU_LANDING_DIR" ] || [ -z "$(ls -A "$FUGOU_LANDING_DIR")" ]; then
+  echo "== writing the demo shop's exports to $FUGOU_LANDING_DIR"
+  python -m ingestion.demo --landing "$FUGOU_LANDING_DIR" --truth "$DEMO/ground_truth" \
+    --key-file "$FUGOU_PII_KEY_FILE"
+fi
+
+echo "== running the nightly job"
+dagster job execute -m dagster_project.definitions -j nightly
+python -m dagster_project.summary

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up and run every test suite (slow end-to-end ones included).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+"$FUGOU_ROOT/scripts/setup.sh"
+cd "$FUGOU_ROOT"
+echo "== ruff"
+ruff check ingestion dagster_project expectations tests bench
+echo "== pytest"
+exec python -m pytest "$@"
