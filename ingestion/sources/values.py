@@ -137,7 +137,7 @@ def parse_phone(value: str) -> str | None:
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    if not re.fullmatch(r"\d{5,15}(-\d{1,6})?", digits):
+    if not re.fullmatch(r"\d{5,15}(-\d{1,6})?|0\d{2,3}-\d{7,8}(-\d{1,6})?", digits):
         raise ValueError(f"phone {value!r} is not a phone number")
     return digits
 
@@ -145,7 +145,7 @@ def parse_phone(value: str) -> str | None:
 def phone_kind(normalised: str | None) -> str | None:
     if normalised is None:
         return None
-    if "-" in normalised and re.fullmatch(r"1\d{10}-\d{1,6}", normalised):
+    if re.fullmatch(r"1\d{10}-\d{1,6}", normalised):
         return "virtual"
     if re.fullmatch(r"1\d{10}", normalised):
         return "mobile"

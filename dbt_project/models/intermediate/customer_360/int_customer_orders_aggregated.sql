@@ -26,7 +26,7 @@ first_purchase as (
     select
         customer_id,
         min(created_date) as first_purchase_date,
-        count(*) as purchase_day_count
+        cast(count(*) as integer) as purchase_day_count
     from purchase_days
     group by customer_id
 
@@ -49,8 +49,8 @@ aggregated as (
 
     select
         customer_id,
-        count(*) as order_count,
-        sum(case when is_purchase then 1 else 0 end) as purchase_count,
+        cast(count(*) as integer) as order_count,
+        cast(sum(case when is_purchase then 1 else 0 end) as integer) as purchase_count,
         min(created_at) as first_order_at,
         max(created_at) as last_order_at,
         min(case when is_purchase then created_at end) as first_purchase_at,
@@ -70,7 +70,7 @@ final as (
 
     select
         aggregated.*,
-        coalesce(first_purchase.purchase_day_count, 0) as purchase_day_count,
+        cast(coalesce(first_purchase.purchase_day_count, 0) as integer) as purchase_day_count,
         first_purchase.first_purchase_date,
         second_purchase.second_purchase_date
     from aggregated

@@ -63,10 +63,10 @@ final as (
         cast(paid_amount - refund_amount as decimal(18, 2)) as net_revenue_amount,
         cast({{ dbt.date_trunc('day', 'created_at') }} as date) as created_date,
         case when is_purchase then
-            row_number() over (
+            cast(row_number() over (
                 partition by customer_id, is_purchase
                 order by created_at, order_id
-            )
+            ) as integer)
         end as purchase_sequence_number
     from money
 

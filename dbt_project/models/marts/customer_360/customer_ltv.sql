@@ -22,7 +22,7 @@ measured as (
         purchase_count,
         cast(purchase_net_revenue_amount as decimal(18, 2)) as historical_ltv_amount,
         cast(purchase_net_revenue_amount / purchase_count as decimal(18, 2)) as aov_amount,
-        {{ dbt.datediff('first_purchase_date', as_of_date(), 'day') }} + 1 as tenure_days
+        cast({{ dbt.datediff('first_purchase_date', as_of_date(), 'day') }} + 1 as integer) as tenure_days
     from customers
 
 ),

@@ -37,8 +37,10 @@ identifiers as (
 
     select
         customer_id,
-        sum(case when identifier_type = 'taobao_nick' then 1 else 0 end) as taobao_nick_count,
-        sum(case when identifier_type = 'phone_hmac' then 1 else 0 end) as phone_count
+        cast(sum(case when identifier_type = 'taobao_nick' then 1 else 0 end) as integer)
+            as taobao_nick_count,
+        cast(sum(case when identifier_type = 'phone_hmac' then 1 else 0 end) as integer)
+            as phone_count
     from {{ ref('int_identifiers_grouped_into_customers') }}
     group by customer_id
 
@@ -86,8 +88,8 @@ final as (
         rfm.rfm_group_en,
 
         -- identity
-        coalesce(identifiers.taobao_nick_count, 0) as taobao_nick_count,
-        coalesce(identifiers.phone_count, 0) as phone_count,
+        cast(coalesce(identifiers.taobao_nick_count, 0) as integer) as taobao_nick_count,
+        cast(coalesce(identifiers.phone_count, 0) as integer) as phone_count,
 
         {{ as_of_date() }} as as_of_date
 

@@ -23,32 +23,33 @@ rfm_values as (
 
     select
         customer_id,
-        {{ dbt.datediff('last_purchase_date', as_of_date(), 'day') }} as recency_days,
-        purchase_count as frequency,
+        cast({{ dbt.datediff('last_purchase_date', as_of_date(), 'day') }} as integer) as recency_days,
+        cast(purchase_count as integer) as frequency,
         cast(purchase_net_revenue_amount as decimal(18, 2)) as monetary_amount
     from customers
+
+),
+
+population_means as (
+
+    select
+        cast(avg(recency_days) as decimal(18, 4)) as mean_recency_days,
+        cast(avg(frequency) as decimal(18, 4)) as mean_frequency,
+        cast(avg(monetary_amount) as decimal(18, 4)) as mean_monetary_amount
+    from rfm_values
 
 ),
 
 cut_points as (
 
     select
-        {% if var('rfm_high_recency_max_days') is none %}
-        cast(avg(recency_days) as decimal(18, 4))
-        {% else %}
-        cast({{ var('rfm_high_recency_max_days') }} as decimal(18, 4))
-        {% endif %} as recency_cut_days,
-        {% if var('rfm_high_frequency_min_orders') is none %}
-        cast(avg(frequency) as decimal(18, 4))
-        {% else %}
-        cast({{ var('rfm_high_frequency_min_orders') }} as decimal(18, 4))
-        {% endif %} as frequency_cut,
-        {% if var('rfm_high_monetary_min_amount') is none %}
-        cast(avg(monetary_amount) as decimal(18, 4))
-        {% else %}
-        cast({{ var('rfm_high_monetary_min_amount') }} as decimal(18, 4))
-        {% endif %} as monetary_cut_amount
-    from rfm_values
+        {{ var('rfm_high_recency_max_days') if var('rfm_high_recency_max_days') is not none
+           else 'mean_recency_days' }} as recency_cut_days,
+        {{ var('rfm_high_frequency_min_orders') if var('rfm_high_frequency_min_orders') is not none
+           else 'mean_frequency' }} as frequency_cut,
+        {{ var('rfm_high_monetary_min_amount') if var('rfm_high_monetary_min_amount') is not none
+           else 'mean_monetary_amount' }} as monetary_cut_amount
+    from population_means
 
 ),
 

@@ -38,8 +38,8 @@ buyers as (
 
     select
         month_start_date,
-        count(*) as buyer_count,
-        sum(case when first_purchase_date < month_start_date then 1 else 0 end)
+        cast(count(*) as integer) as buyer_count,
+        cast(sum(case when first_purchase_date < month_start_date then 1 else 0 end) as integer)
             as returning_buyer_count
     from monthly_buyers
     group by month_start_date
@@ -50,13 +50,13 @@ new_customers as (
 
     select
         cast({{ dbt.date_trunc('month', 'first_purchase_date') }} as date) as month_start_date,
-        count(*) as new_customer_count,
+        cast(count(*) as integer) as new_customer_count,
         {% for days in [30, 60, 90] %}
-        sum(
+        cast(sum(
             case when second_purchase_date is not null
                 and {{ dbt.datediff('first_purchase_date', 'second_purchase_date', 'day') }} <= {{ days }}
             then 1 else 0 end
-        ) as repurchased_{{ days }}d_count{{ ',' if not loop.last }}
+        ) as integer) as repurchased_{{ days }}d_count{{ ',' if not loop.last }}
         {% endfor %}
     from customers
     group by 1
@@ -71,9 +71,10 @@ final as (
         buyers.returning_buyer_count,
         cast(1.0 * buyers.returning_buyer_count / buyers.buyer_count as decimal(9, 4))
             as repurchase_rate,
-        coalesce(new_customers.new_customer_count, 0) as new_customer_count,
+        cast(coalesce(new_customers.new_customer_count, 0) as integer) as new_customer_count,
         {% for days in [30, 60, 90] %}
-        coalesce(new_customers.repurchased_{{ days }}d_count, 0) as repurchased_{{ days }}d_count,
+        cast(coalesce(new_customers.repurchased_{{ days }}d_count, 0) as integer)
+            as repurchased_{{ days }}d_count,
         case
             when coalesce(new_customers.new_customer_count, 0) = 0 then null
             when {{ dbt.dateadd('day', days, dbt.last_day('buyers.month_start_date', 'month')) }}
