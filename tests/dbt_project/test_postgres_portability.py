@@ -1,0 +1,64 @@
+"""The same marts on PostgreSQL through dbt-postgres: how a shop moves to a shared warehouse."""
+
+import duckdb
+import psycopg2
+import pytest
+
+from ingestion.copy_to_postgres import copy_raw_schema
+from ingestion.loader import load_landing
+from tests.conftest import PII_KEY, postgres_answers, query, run_dbt
+from tests.fixtures.hand_shop import write_hand_shop
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+DATABASE = "fugou_ci"
+SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
+AS_OF = "2026-10-31"
+MARTS = {
+    "customer_rfm": "customer_id",
+    "customer_ltv": "customer_id",
+    "dim_customers": "customer_id",
+    "fct_orders": "order_id",
+    "fct_order_lines": "order_line_id",
+    "repurchase_monthly": "month_start_date",
+}
+
+
+@pytest.fixture(scope="module")
+def both_warehouses(tmp_path_factory):
+    assert postgres_answers(), (
+        "PostgreSQL does not answer on 127.0.0.1:5432; start it with "
+        "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'"
+    )
+    tmp_path = tmp_path_factory.mktemp("postgres")
+    conn = psycopg2.connect(SERVER_DSN)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"drop database if exists {DATABASE} with (force)")
+        cur.execute(f"create database {DATABASE}")
+    conn.close()
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        load_landing(con, write_hand_shop(tmp_path / "landing"), PII_KEY)
+    run_dbt(["build"], warehouse, AS_OF, tmp_path / "duck")
+    copy_raw_schema(warehouse, DSN)
+    run_dbt(["build"], None, AS_OF, tmp_path / "pg", target="postgres",
+            extra_env={"FUGOU_PG_DATABASE": DATABASE})
+    return warehouse
+
+
+def _normalise(rows):
+    return sorted(tuple(str(v) if v is not None else None for v in row) for row in rows)
+
+
+@pytest.mark.parametrize("mart", sorted(MARTS))
+def test_mart_is_identical_on_duckdb_and_postgres(both_warehouses, mart):
+    key = MARTS[mart]
+    duck_rows = query(both_warehouses, f"select * from marts.{mart} order by {key}")
+    with psycopg2.connect(DSN) as pg, pg.cursor() as cur:
+        cur.execute(f"select * from marts.{mart} order by {key}")
+        pg_rows = cur.fetchall()
+    assert len(duck_rows) > 0
+    assert _normalise(pg_rows) == _normalise(duck_rows)
