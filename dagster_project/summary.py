@@ -7,10 +7,17 @@ import duckdb
 from ingestion.settings import load_settings
 
 TABLES = (
-    ("raw", "taobao_orders"), ("raw", "taobao_order_lines"), ("raw", "erp_products"),
-    ("raw", "quarantine"), ("raw", "file_ledger"), ("marts", "fct_orders"),
-    ("marts", "fct_order_lines"), ("marts", "dim_customers"), ("marts", "customer_rfm"),
-    ("marts", "customer_ltv"), ("marts", "repurchase_monthly"),
+    ("raw", "taobao_orders"),
+    ("raw", "taobao_order_lines"),
+    ("raw", "erp_products"),
+    ("raw", "quarantine"),
+    ("raw", "file_ledger"),
+    ("marts", "fct_orders"),
+    ("marts", "fct_order_lines"),
+    ("marts", "dim_customers"),
+    ("marts", "customer_rfm"),
+    ("marts", "customer_ltv"),
+    ("marts", "repurchase_monthly"),
 )
 
 

@@ -9,12 +9,27 @@ import great_expectations as gx
 # Every 订单状态 text the staging state map understands (shared/formats 1.6); a new one means
 # the map needs an entry before the order can be counted.
 KNOWN_ORDER_STATUSES = [
-    "交易成功", "交易关闭", "等待买家付款", "买家已付款，等待卖家发货", "买家已付款,等待卖家发货",
-    "卖家已发货，等待买家确认", "卖家已发货,等待买家确认", "卖家部分发货", "已收货", "买家已收货",
-    "已签收", "交易完成", "已完成", "待评价", "已结算", "退款成功",
+    "交易成功",
+    "交易关闭",
+    "等待买家付款",
+    "买家已付款，等待卖家发货",
+    "买家已付款,等待卖家发货",
+    "卖家已发货，等待买家确认",
+    "卖家已发货,等待买家确认",
+    "卖家部分发货",
+    "已收货",
+    "买家已收货",
+    "已签收",
+    "交易完成",
+    "已完成",
+    "待评价",
+    "已结算",
+    "退款成功",
 ]
 TAOBAO_FOUNDED = dt.datetime(2003, 5, 10)
-COLUMNS = "order_id, buyer_paid_amount, goods_payable_amount, refund_amount, order_status, created_at"
+COLUMNS = (
+    "order_id, buyer_paid_amount, goods_payable_amount, refund_amount, order_status, created_at"
+)
 
 SUITE_NAME = "raw_taobao_orders"
 
@@ -27,8 +42,14 @@ def expectations(as_of: dt.date) -> list[gx.expectations.Expectation]:
     for column in ("buyer_paid_amount", "goods_payable_amount", "refund_amount"):
         found.append(gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=0))
     found.append(gx.expectations.ExpectColumnValuesToNotBeNull(column="created_at"))
-    found.append(gx.expectations.ExpectColumnValuesToBeBetween(
-        column="created_at", min_value=TAOBAO_FOUNDED, max_value=latest))
-    found.append(gx.expectations.ExpectColumnValuesToBeInSet(
-        column="order_status", value_set=KNOWN_ORDER_STATUSES))
+    found.append(
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="created_at", min_value=TAOBAO_FOUNDED, max_value=latest
+        )
+    )
+    found.append(
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="order_status", value_set=KNOWN_ORDER_STATUSES
+        )
+    )
     return found

@@ -18,8 +18,15 @@ import psycopg2
 
 from ingestion.settings import load_settings
 
-_TYPE_MAP = {"VARCHAR": "text", "INTEGER": "integer", "BIGINT": "bigint", "BOOLEAN": "boolean",
-             "TIMESTAMP": "timestamp", "DATE": "date", "DOUBLE": "double precision"}
+_TYPE_MAP = {
+    "VARCHAR": "text",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP": "timestamp",
+    "DATE": "date",
+    "DOUBLE": "double precision",
+}
 
 
 def _pg_type(duck_type: str) -> str:
@@ -31,16 +38,22 @@ def _pg_type(duck_type: str) -> str:
 def copy_raw_schema(warehouse: Path, dsn: str, schema: str = "raw") -> dict[str, int]:
     copied: dict[str, int] = {}
     with duckdb.connect(str(warehouse), read_only=True) as duck, psycopg2.connect(dsn) as pg:
-        tables = [t for (t,) in duck.execute(
-            "select table_name from information_schema.tables where table_schema = ? "
-            "order by table_name", [schema]).fetchall()]
+        tables = [
+            t
+            for (t,) in duck.execute(
+                "select table_name from information_schema.tables where table_schema = ? "
+                "order by table_name",
+                [schema],
+            ).fetchall()
+        ]
         with pg.cursor() as cur:
             cur.execute(f'create schema if not exists "{schema}"')
             for table in tables:
                 columns = duck.execute(
                     "select column_name, data_type from information_schema.columns "
                     "where table_schema = ? and table_name = ? order by ordinal_position",
-                    [schema, table]).fetchall()
+                    [schema, table],
+                ).fetchall()
                 ddl = ", ".join(f'"{name}" {_pg_type(kind)}' for name, kind in columns)
                 cur.execute(f'drop table if exists "{schema}"."{table}"')
                 cur.execute(f'create table "{schema}"."{table}" ({ddl})')
@@ -49,7 +62,8 @@ def copy_raw_schema(warehouse: Path, dsn: str, schema: str = "raw") -> dict[str,
                 frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
                 buffer.seek(0)
                 cur.copy_expert(
-                    f'copy "{schema}"."{table}" from stdin with (format csv, null \'\\N\')', buffer)
+                    f'copy "{schema}"."{table}" from stdin with (format csv, null \'\\N\')', buffer
+                )
                 copied[table] = len(frame)
     return copied
 

@@ -23,7 +23,14 @@ import pandas as pd
 
 from ingestion.sources import SPECS, SUPPORTED_SUFFIXES, detect_spec
 from ingestion.sources.csv_reading import Record, detect_encoding, read_records
-from ingestion.sources.spec import FileRejected, FileSpec, Reject, Row, exported_at_from_name, parse_file
+from ingestion.sources.spec import (
+    FileRejected,
+    FileSpec,
+    Reject,
+    Row,
+    exported_at_from_name,
+    parse_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +146,14 @@ def load_landing(
     for path in landed_files(landing_dir):
         name = path.relative_to(landing_dir).as_posix()
         result = load_file(con, path, name, pii_key, loaded_at)
-        log.info("%s: %s (%s loaded, %s quarantined) %s", name, result.status,
-                 result.rows_loaded, result.rows_quarantined, result.message)
+        log.info(
+            "%s: %s (%s loaded, %s quarantined) %s",
+            name,
+            result.status,
+            result.rows_loaded,
+            result.rows_quarantined,
+            result.message,
+        )
         report.files.append(result)
     return report
 
@@ -185,26 +198,39 @@ def _load_in_transaction(
             if path.suffix.lower() not in SUPPORTED_SUFFIXES
             else "file rejected: not a recognised export (no file-name prefix or header matched)"
         )
-        return _reject_whole_file(con, path, name, sha, None, reason, quarantine, loaded_at, exported_at)
+        return _reject_whole_file(
+            con, path, name, sha, None, reason, quarantine, loaded_at, exported_at
+        )
     try:
         parsed = parse_file(spec, path)
     except FileRejected as exc:
         reason = f"file rejected as {spec.table}: {exc}"
-        return _reject_whole_file(con, path, name, sha, spec, reason, quarantine, loaded_at, exported_at)
+        return _reject_whole_file(
+            con, path, name, sha, spec, reason, quarantine, loaded_at, exported_at
+        )
 
-    con.execute("create or replace temp table _incoming as select *, cast(null as varchar) "
-                f"as _raw_text from {RAW_SCHEMA}.{spec.table} limit 0")
+    con.execute(
+        "create or replace temp table _incoming as select *, cast(null as varchar) "
+        f"as _raw_text from {RAW_SCHEMA}.{spec.table} limit 0"
+    )
     rows_in_file = 0
     batch: list[dict[str, Any]] = []
-    lineage = {"_source_file": name, "_file_sha256": sha,
-               "_exported_at": exported_at, "_loaded_at": loaded_at}
+    lineage = {
+        "_source_file": name,
+        "_file_sha256": sha,
+        "_exported_at": exported_at,
+        "_loaded_at": loaded_at,
+    }
     for item in parsed.items:
         rows_in_file += 1
         if isinstance(item, Reject):
             quarantine.add(item.line, spec.table, item.reason, item.raw_text)
             continue
-        batch.append(_stored_values(spec, item, pii_key) | lineage
-                     | {"_source_line": item.line, "_raw_text": item.raw_text})
+        batch.append(
+            _stored_values(spec, item, pii_key)
+            | lineage
+            | {"_source_line": item.line, "_raw_text": item.raw_text}
+        )
         if len(batch) >= CHUNK_ROWS:
             _append(con, "_incoming", spec, batch)
             batch = []
@@ -213,16 +239,33 @@ def _load_in_transaction(
 
     _quarantine_excel_damage(con, spec, quarantine)
     _quarantine_conflicts(con, spec, quarantine)
-    con.execute(f"insert into {RAW_SCHEMA}.{spec.table} by name "
-                "select * exclude (_raw_text) from _incoming")
+    con.execute(
+        f"insert into {RAW_SCHEMA}.{spec.table} by name select * exclude (_raw_text) from _incoming"
+    )
     rows_loaded = con.execute("select count(*) from _incoming").fetchone()[0]
     con.execute("drop table _incoming")
     quarantine.flush()
     unknown = ", ".join(parsed.unknown_columns)
     message = f"unknown columns ignored: {unknown}" if unknown else ""
-    _write_ledger(con, sha, name, spec.table, parsed.generation, parsed.encoding, rows_in_file,
-                  rows_loaded, quarantine.count, "loaded", message, unknown, exported_at, loaded_at)
-    return FileResult(name, "loaded", spec.table, rows_in_file, rows_loaded, quarantine.count, message)
+    _write_ledger(
+        con,
+        sha,
+        name,
+        spec.table,
+        parsed.generation,
+        parsed.encoding,
+        rows_in_file,
+        rows_loaded,
+        quarantine.count,
+        "loaded",
+        message,
+        unknown,
+        exported_at,
+        loaded_at,
+    )
+    return FileResult(
+        name, "loaded", spec.table, rows_in_file, rows_loaded, quarantine.count, message
+    )
 
 
 def _stored_values(spec: FileSpec, row: Row, pii_key: bytes) -> dict[str, Any]:
@@ -257,7 +300,7 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
-def _quarantine_excel_damage(con, spec: FileSpec, quarantine: "_QuarantineWriter") -> None:
+def _quarantine_excel_damage(con, spec: FileSpec, quarantine: _QuarantineWriter) -> None:
     """Excel keeps 15 significant digits: a file whose every id ends in 00 has lost real digits,
     and loading it would merge different orders under one id."""
     key = spec.excel_damage_key
@@ -268,13 +311,14 @@ def _quarantine_excel_damage(con, spec: FileSpec, quarantine: "_QuarantineWriter
     ).fetchone()
     if total >= 5 and damaged == total:
         quarantine.move_from_incoming(
-            spec.table, "true",
+            spec.table,
+            "true",
             f"'{key} ' || {key} || ': every id in this file ends in 00; the ids were "
             "rounded by Excel and cannot be trusted'",
         )
 
 
-def _quarantine_conflicts(con, spec: FileSpec, quarantine: "_QuarantineWriter") -> None:
+def _quarantine_conflicts(con, spec: FileSpec, quarantine: _QuarantineWriter) -> None:
     """One order id with two different paid amounts is a data error, never silently merged."""
     key, value, when = spec.conflict_key, spec.conflict_value, spec.conflict_when_not_null
     if key is None or value is None:
@@ -331,18 +375,61 @@ def _reject_whole_file(con, path, name, sha, spec, reason, quarantine, loaded_at
         rows = 1
         quarantine.add(0, None, reason, None)
     quarantine.flush()
-    _write_ledger(con, sha, name, spec.table if spec else None, None, encoding, rows, 0,
-                  quarantine.count, "rejected", reason, "", exported_at, loaded_at)
+    _write_ledger(
+        con,
+        sha,
+        name,
+        spec.table if spec else None,
+        None,
+        encoding,
+        rows,
+        0,
+        quarantine.count,
+        "rejected",
+        reason,
+        "",
+        exported_at,
+        loaded_at,
+    )
     log.warning("%s: %s", name, reason)
-    return FileResult(name, "rejected", spec.table if spec else None, rows, 0, quarantine.count, reason)
+    return FileResult(
+        name, "rejected", spec.table if spec else None, rows, 0, quarantine.count, reason
+    )
 
 
-def _write_ledger(con, sha, name, table, generation, encoding, rows_in_file, rows_loaded,
-                  rows_quarantined, status, message, unknown, exported_at, loaded_at) -> None:
+def _write_ledger(
+    con,
+    sha,
+    name,
+    table,
+    generation,
+    encoding,
+    rows_in_file,
+    rows_loaded,
+    rows_quarantined,
+    status,
+    message,
+    unknown,
+    exported_at,
+    loaded_at,
+) -> None:
     con.execute(
         f"insert into {RAW_SCHEMA}.file_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [sha, name, table, generation, encoding, rows_in_file, rows_loaded, rows_quarantined,
-         status, message, unknown, exported_at, loaded_at],
+        [
+            sha,
+            name,
+            table,
+            generation,
+            encoding,
+            rows_in_file,
+            rows_loaded,
+            rows_quarantined,
+            status,
+            message,
+            unknown,
+            exported_at,
+            loaded_at,
+        ],
     )
 
 
@@ -363,8 +450,15 @@ class _QuarantineWriter:
             return
         frame = pd.DataFrame(
             self.pending,
-            columns=["source_file", "source_line", "file_sha256", "target_table", "reason",
-                     "raw_text", "quarantined_at"],
+            columns=[
+                "source_file",
+                "source_line",
+                "file_sha256",
+                "target_table",
+                "reason",
+                "raw_text",
+                "quarantined_at",
+            ],
         )
         self.con.register("_qbatch", frame)
         try:
@@ -376,12 +470,13 @@ class _QuarantineWriter:
     def move_from_incoming(self, table: str, where: str, reason_sql: str) -> None:
         """Rows caught by a whole-file rule leave `_incoming` for quarantine with their raw line."""
         self.flush()
-        moved = self.con.execute(f"""
+        moved = self.con.execute(
+            f"""
             insert into {RAW_SCHEMA}.quarantine
             select ?, _source_line, ?, ?, {reason_sql}, _raw_text, ?
             from _incoming where {where}
-        """, [self.name, self.sha, table, self.loaded_at]).fetchone()[0]
+        """,
+            [self.name, self.sha, table, self.loaded_at],
+        ).fetchone()[0]
         self.con.execute(f"delete from _incoming where {where}")
         self.count += moved
-
-

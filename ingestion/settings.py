@@ -64,7 +64,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     try:
         as_of = dt.date.fromisoformat(as_of_text) if as_of_text else today_in_shop_tz()
     except ValueError as exc:
-        raise SettingsError(f"FUGOU_AS_OF must be a date like 2026-11-01, got {as_of_text!r}") from exc
+        raise SettingsError(
+            f"FUGOU_AS_OF must be a date like 2026-11-01, got {as_of_text!r}"
+        ) from exc
     warehouse = Path(env.get("FUGOU_WAREHOUSE", DEFAULT_HOME / "warehouse.duckdb"))
     published = env.get("FUGOU_PUBLISHED_WAREHOUSE", "")
     return Settings(
@@ -73,5 +75,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         as_of=as_of,
         pii_key=_read_pii_key(env),
         dbt_target=env.get("FUGOU_DBT_TARGET", "duckdb"),
-        published_warehouse=Path(published) if published else warehouse.with_name("published.duckdb"),
+        published_warehouse=Path(published)
+        if published
+        else warehouse.with_name("published.duckdb"),
     )

@@ -50,25 +50,43 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
-def run_dbt(args: list[str], warehouse: Path | None, as_of: str, tmp_path: Path,
-            target: str = "duckdb", extra_env: dict[str, str] | None = None) -> str:
+def run_dbt(
+    args: list[str],
+    warehouse: Path | None,
+    as_of: str,
+    tmp_path: Path,
+    target: str = "duckdb",
+    extra_env: dict[str, str] | None = None,
+) -> str:
     """dbt in its own process, as Dagster runs it (dbt-duckdb keeps the file open in-process),
     with its own target path so parallel or later runs share nothing."""
-    env = dict(os.environ, FUGOU_DBT_TARGET=target, DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-               **(extra_env or {}))
+    env = dict(
+        os.environ,
+        FUGOU_DBT_TARGET=target,
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        **(extra_env or {}),
+    )
     if warehouse is not None:
         env["FUGOU_WAREHOUSE"] = str(warehouse)
     command = [
-        str(Path(sys.executable).with_name("dbt")), *args,
-        "--project-dir", str(DBT_DIR),
-        "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(tmp_path / "dbt_target"),
-        "--log-path", str(tmp_path / "dbt_logs"),
-        "--vars", json.dumps({"as_of": as_of}),
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--target-path",
+        str(tmp_path / "dbt_target"),
+        "--log-path",
+        str(tmp_path / "dbt_logs"),
+        "--vars",
+        json.dumps({"as_of": as_of}),
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
-        raise AssertionError(f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}{done.stderr[-2000:]}")
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}{done.stderr[-2000:]}"
+        )
     return done.stdout
 
 

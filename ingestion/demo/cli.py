@@ -31,11 +31,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--landing", type=Path, required=True, help="folder the exports go to")
     parser.add_argument("--truth", type=Path, required=True, help="folder for the ground truth")
-    parser.add_argument("--customers", type=int, default=ShopParams.customers,
-                        help="people in the shop (default %(default)s; 1000000 for the benchmark)")
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=ShopParams.customers,
+        help="people in the shop (default %(default)s; 1000000 for the benchmark)",
+    )
     parser.add_argument("--seed", type=int, default=ShopParams.seed)
-    parser.add_argument("--end", type=dt.date.fromisoformat, default=ShopParams.end,
-                        help="last day of shop history (default %(default)s)")
+    parser.add_argument(
+        "--end",
+        type=dt.date.fromisoformat,
+        default=ShopParams.end,
+        help="last day of shop history (default %(default)s)",
+    )
     parser.add_argument("--key-file", type=Path, help="create a random PII key here if missing")
     args = parser.parse_args(argv)
 

@@ -48,7 +48,9 @@ ORDERS_2021 = (
     "是否信用购,体验期结束时间,前N有礼,配送类型,直播返现状态,返现金额,延迟发货自动赔付金额,新零售成交门店昵称,"
     "新零售成交门店id,新零售成交经销商id,预售订单,发货时间,商家备忘,主订单编号"
 ).split(",")
-LINES_2017 = "订单编号,标题,价格,购买数量,外部系统编号,商品属性,套餐信息,备注,订单状态,商家编码".split(",")
+LINES_2017 = (
+    "订单编号,标题,价格,购买数量,外部系统编号,商品属性,套餐信息,备注,订单状态,商家编码".split(",")
+)
 LINES_2020 = (
     "子订单编号,主订单编号,标题,价格,购买数量,外部系统编号,商品属性,套餐信息,备注,订单状态,商家编码,"
     "支付单号,买家应付货款,买家实际支付金额,退款状态,退款金额,订单创建时间,订单付款时间"
@@ -56,7 +58,7 @@ LINES_2020 = (
 LINES_2022 = LINES_2020 + (
     "商品id,分阶段订单信息,主订单备注,主订单买家留言,发货时间,物流单号,物流公司,是否赔付,赔付金额,赔付出账时间"
 ).split(",")
-PRODUCTS_HEADER = "商家编码,货品编号,货品名称,分类,品牌,标价,成本价".split(",")
+PRODUCTS_HEADER = ["商家编码", "货品编号", "货品名称", "分类", "品牌", "标价", "成本价"]
 
 STATUS_TEXT = {
     "pending_payment": "等待买家付款",
@@ -81,8 +83,9 @@ def layout_for(export_at: dt.datetime, index: int) -> ExportLayout:
     if export_at < dt.datetime(2020, 1, 1):
         return ExportLayout(ORDERS_2018, LINES_2017, "gb18030", index % 3 == 1)
     if export_at < dt.datetime(2021, 9, 1):
-        return ExportLayout(ORDERS_2019, LINES_2020, "gb18030" if index % 2 else "utf-8-sig",
-                            index % 3 == 1)
+        return ExportLayout(
+            ORDERS_2019, LINES_2020, "gb18030" if index % 2 else "utf-8-sig", index % 3 == 1
+        )
     return ExportLayout(ORDERS_2021, LINES_2022, "utf-8-sig", index % 4 == 2)
 
 
@@ -105,8 +108,11 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
     landing.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     orders, lines = shop.orders.copy(), shop.lines
-    per_order = lines.groupby("order_idx").agg(quantity=("quantity", "sum"), kinds=("line_no", "max"),
-                                               first_product=("product_idx", "first"))
+    per_order = lines.groupby("order_idx").agg(
+        quantity=("quantity", "sum"),
+        kinds=("line_no", "max"),
+        first_product=("product_idx", "first"),
+    )
     orders["item_quantity"] = per_order["quantity"].reindex(orders.index).to_numpy()
     orders["item_kinds"] = per_order["kinds"].reindex(orders.index).to_numpy()
     titles = shop.products["title"].to_numpy()
@@ -120,21 +126,33 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
         layout = layout_for(stamp, index)
         states = _state_at(batch, export_at)
         name = stamp.strftime("%Y%m%d%H%M")
-        order_rows = (_order_row(o, s, layout) for o, s in zip(batch.itertuples(), states))
+        order_rows = (
+            _order_row(o, s, layout) for o, s in zip(batch.itertuples(), states, strict=True)
+        )
         path = landing / f"ExportOrderList{name}.csv"
         _write(path, layout.orders_header, order_rows, layout, trailing_comma=False)
         written.append(path)
-        state_by_idx = dict(zip(batch.index, states))
-        order_by_idx = dict(zip(batch.index, batch.itertuples()))
+        state_by_idx = dict(zip(batch.index, states, strict=True))
+        order_by_idx = dict(zip(batch.index, batch.itertuples(), strict=True))
         line_batch = lines[lines["order_idx"].isin(batch.index)]
         line_rows = (
-            _line_row(line, order_by_idx[line.order_idx], state_by_idx[line.order_idx], layout,
-                      products[line.product_idx])
+            _line_row(
+                line,
+                order_by_idx[line.order_idx],
+                state_by_idx[line.order_idx],
+                layout,
+                products[line.product_idx],
+            )
             for line in line_batch.itertuples()
         )
         path = landing / f"ExportOrderDetailList{name}.csv"
-        _write(path, layout.lines_header, line_rows, layout,
-               trailing_comma=layout.lines_header is LINES_2017)
+        _write(
+            path,
+            layout.lines_header,
+            line_rows,
+            layout,
+            trailing_comma=layout.lines_header is LINES_2017,
+        )
         written.append(path)
         previous = export_at
     written.append(_write_products(shop, landing))
@@ -146,7 +164,9 @@ def _state_at(batch: pd.DataFrame, at: pd.Timestamp) -> list[str]:
     states = []
     for o in batch.itertuples():
         if o.outcome == "abandoned":
-            states.append("closed" if at - o.created_at > pd.Timedelta(days=1) else "pending_payment")
+            states.append(
+                "closed" if at - o.created_at > pd.Timedelta(days=1) else "pending_payment"
+            )
         elif at < o.paid_at:
             states.append("pending_payment")
         elif o.outcome == "refunded" and at >= o.refunded_at:
@@ -178,10 +198,11 @@ def _address(o) -> str:
 
 
 def _order_row(o, state: str, layout: ExportLayout) -> dict[str, str]:
-    paid = state != "pending_payment" and not (o.outcome == "abandoned")
+    paid = state != "pending_payment" and o.outcome != "abandoned"
     refund = o.refund_cents if (state == "closed" or o.outcome == "partial_refund") and paid else 0
-    shipped = state in ("shipped", "completed") or (state == "closed" and o.outcome == "refunded"
-                                                    and o.shipped_at < o.refunded_at)
+    shipped = state in ("shipped", "completed") or (
+        state == "closed" and o.outcome == "refunded" and o.shipped_at < o.refunded_at
+    )
     close_reason = "订单未关闭"
     if state == "closed":
         close_reason = "买家未付款" if o.outcome == "abandoned" else "退款"
@@ -205,7 +226,8 @@ def _order_row(o, state: str, layout: ExportLayout) -> dict[str, str]:
         "运送方式": "快递",
         "联系手机": f"'{phone}",
         "虚拟号过期时间": _ts(o.created_at + pd.Timedelta(days=30), layout)
-        if o.is_virtual_phone else "",
+        if o.is_virtual_phone
+        else "",
         "订单创建时间": _ts(o.created_at, layout),
         "订单付款时间": _ts(o.paid_at, layout) if paid else "",
         "宝贝标题": o.item_title,
@@ -275,8 +297,9 @@ def _cell(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def _write(path: Path, header: list[str], rows: Iterable[dict], layout: ExportLayout,
-           trailing_comma: bool) -> None:
+def _write(
+    path: Path, header: list[str], rows: Iterable[dict], layout: ExportLayout, trailing_comma: bool
+) -> None:
     tail = "," if trailing_comma else ""
     with path.open("w", encoding=layout.encoding, newline="") as out:
         out.write(",".join(_cell(h) for h in header) + "\r\n")
@@ -291,10 +314,20 @@ def _write_products(shop: Shop, landing: Path) -> Path:
         out.write(",".join(PRODUCTS_HEADER) + "\r\n")
         for row in p.itertuples():
             cat = ref.CATEGORIES[row.category_idx][0]
-            out.write(",".join([
-                row.merchant_code, f"G{row.product_idx + 1:05d}", row.title, cat, row.brand,
-                f"{row.price:.2f}", f"{row.cost:.2f}",
-            ]) + "\r\n")
+            out.write(
+                ",".join(
+                    [
+                        row.merchant_code,
+                        f"G{row.product_idx + 1:05d}",
+                        row.title,
+                        cat,
+                        row.brand,
+                        f"{row.price:.2f}",
+                        f"{row.cost:.2f}",
+                    ]
+                )
+                + "\r\n"
+            )
     return path
 
 

@@ -55,10 +55,52 @@ ADDRESSES = (
 )
 _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘")
 _GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬琳晨雪")
-_SYLLABLES = ["xiao", "mei", "ai", "tian", "yu", "chen", "li", "an", "le", "qi", "bao", "zi",
-              "hua", "yun", "xin", "mo", "tao", "lan", "fei", "jia"]
-_NICK_WORDS = ["爱购物", "小厨娘", "吃货", "宝妈", "生活家", "咖啡控", "烘焙师", "居家", "猫奴", "早起"]
-_ROADS = ["人民路", "解放路", "中山路", "建设路", "和平路", "长江路", "滨江路", "文化路", "科技路", "花园路"]
+_SYLLABLES = [
+    "xiao",
+    "mei",
+    "ai",
+    "tian",
+    "yu",
+    "chen",
+    "li",
+    "an",
+    "le",
+    "qi",
+    "bao",
+    "zi",
+    "hua",
+    "yun",
+    "xin",
+    "mo",
+    "tao",
+    "lan",
+    "fei",
+    "jia",
+]
+_NICK_WORDS = [
+    "爱购物",
+    "小厨娘",
+    "吃货",
+    "宝妈",
+    "生活家",
+    "咖啡控",
+    "烘焙师",
+    "居家",
+    "猫奴",
+    "早起",
+]
+_ROADS = [
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "和平路",
+    "长江路",
+    "滨江路",
+    "文化路",
+    "科技路",
+    "花园路",
+]
 # Promotion windows a shop plans around: 618 and 双11 (with their presale weeks), 双12, 年货节.
 PROMOTIONS = ((6, 1, 6, 18), (10, 24, 11, 11), (12, 10, 12, 12), (1, 10, 1, 20))
 
@@ -70,17 +112,19 @@ def product_catalogue(rng: np.random.Generator) -> pd.DataFrame:
         prices = np.round(prices) - 0.1  # shops price at 59.9, not 60
         for k, price in enumerate(sorted(prices)):
             word = _ITEM_WORDS[cn][k % len(_ITEM_WORDS[cn])]
-            rows.append({
-                "product_idx": len(rows),
-                "category_idx": c,
-                "category": cn,
-                "merchant_code": f"FG-{c + 1:02d}{k + 1:03d}",
-                "item_id": str(600_000_000_000 + c * 1000 + k),
-                "title": f"复购家居 {word} {['经典款', '升级款', '礼盒装', '家庭装'][k % 4]}",
-                "price": float(max(price, 1.9)),
-                "cost": float(round(max(price, 1.9) * rng.uniform(0.35, 0.6), 2)),
-                "brand": "复购家居" if k % 3 else "厨匠",
-            })
+            rows.append(
+                {
+                    "product_idx": len(rows),
+                    "category_idx": c,
+                    "category": cn,
+                    "merchant_code": f"FG-{c + 1:02d}{k + 1:03d}",
+                    "item_id": str(600_000_000_000 + c * 1000 + k),
+                    "title": f"复购家居 {word} {['经典款', '升级款', '礼盒装', '家庭装'][k % 4]}",
+                    "price": float(max(price, 1.9)),
+                    "cost": float(round(max(price, 1.9) * rng.uniform(0.35, 0.6), 2)),
+                    "brand": "复购家居" if k % 3 else "厨匠",
+                }
+            )
     products = pd.DataFrame(rows)
     # Products usually bought together: each has a companion in a related category (a pan and
     # its cleaning brush, a kettle and its filter cup), which cross-sell should rediscover.
@@ -139,8 +183,9 @@ def display_nicknames(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def unique_phones(rng: np.random.Generator, n: int, salt: int) -> np.ndarray:
-    prefixes = np.array([130, 131, 135, 136, 137, 138, 139, 150, 152, 158, 159, 176, 180,
-                         182, 186, 188, 189, 199])
+    prefixes = np.array(
+        [130, 131, 135, 136, 137, 138, 139, 150, 152, 158, 159, 176, 180, 182, 186, 188, 189, 199]
+    )
     prefix = prefixes[rng.integers(0, len(prefixes), n)]
     # A permutation of the 8-digit space keeps phones unique without a set.
     body = (np.arange(n, dtype=np.int64) * 7_919 + salt * 13_331_333 + 1_234_567) % 100_000_000

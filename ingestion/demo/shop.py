@@ -144,7 +144,9 @@ def _orders(rng, p: ShopParams, people: pd.DataFrame, occ: pd.DataFrame) -> pd.D
     n = len(orders)
     hour = np.where(rng.random(n) < 0.15, rng.integers(0, 6, n), rng.integers(8, 24, n))
     seconds = hour * 3600 + rng.integers(0, 3600, n)
-    created = pd.to_datetime(orders["day"].to_numpy(), unit="D") + pd.to_timedelta(seconds, unit="s")
+    created = pd.to_datetime(orders["day"].to_numpy(), unit="D") + pd.to_timedelta(
+        seconds, unit="s"
+    )
     orders["created_at"] = created
     u = rng.random(n)
     outcome = np.full(n, "completed", dtype=object)
@@ -187,7 +189,8 @@ def _orders(rng, p: ShopParams, people: pd.DataFrame, occ: pd.DataFrame) -> pd.D
     orders["address_idx"] = person["address_idx"].to_numpy()
     orders["street"] = person["street"].to_numpy()
     orders["is_mobile_order"] = np.where(
-        person["is_mobile_buyer"].to_numpy(), rng.random(len(orders)) < 0.9,
+        person["is_mobile_buyer"].to_numpy(),
+        rng.random(len(orders)) < 0.9,
         rng.random(len(orders)) < 0.3,
     )
     orders["spend_level"] = person["spend_level"].to_numpy()
@@ -200,7 +203,8 @@ def _lines(rng, p, people, orders: pd.DataFrame, products: pd.DataFrame) -> pd.D
     companion product that is usually bought with it."""
     n = len(orders)
     first_cat = np.where(
-        rng.random(n) < 0.7, orders["favourite_category"].to_numpy(),
+        rng.random(n) < 0.7,
+        orders["favourite_category"].to_numpy(),
         rng.integers(0, len(ref.CATEGORIES), n),
     )
     target = orders["spend_level"].to_numpy() * np.exp(rng.normal(0, 0.35, n))
@@ -208,8 +212,9 @@ def _lines(rng, p, people, orders: pd.DataFrame, products: pd.DataFrame) -> pd.D
     companion_of = products["companion_idx"].to_numpy()
     has_companion = (rng.random(n) < 0.35) & (companion_of[primary] >= 0)
     third = rng.random(n) < 0.12
-    third_product = ref.pick_products(rng, products, rng.integers(0, len(ref.CATEGORIES), n),
-                                      target * 0.5)
+    third_product = ref.pick_products(
+        rng, products, rng.integers(0, len(ref.CATEGORIES), n), target * 0.5
+    )
     order_idx = np.concatenate([np.arange(n), np.flatnonzero(has_companion), np.flatnonzero(third)])
     product_idx = np.concatenate(
         [primary, companion_of[primary][has_companion], third_product[third]]
@@ -234,10 +239,16 @@ def _lines(rng, p, people, orders: pd.DataFrame, products: pd.DataFrame) -> pd.D
 
 def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """Money in whole fen: goods, postage, promotion discount, refunds; all as Decimal-safe cents."""
-    lines["line_goods_cents"] = np.round(lines["unit_price"].to_numpy() * 100).astype(np.int64) * \
-        lines["quantity"].to_numpy()
-    goods = lines.groupby("order_idx")["line_goods_cents"].sum().reindex(
-        range(len(orders)), fill_value=0).to_numpy()
+    lines["line_goods_cents"] = (
+        np.round(lines["unit_price"].to_numpy() * 100).astype(np.int64)
+        * lines["quantity"].to_numpy()
+    )
+    goods = (
+        lines.groupby("order_idx")["line_goods_cents"]
+        .sum()
+        .reindex(range(len(orders)), fill_value=0)
+        .to_numpy()
+    )
     postage = np.where(goods >= 9900, 0, 800)
     promo = ref.in_promotion(orders["created_at"])
     discount = np.where(promo, np.round(goods * 0.1).astype(np.int64), 0)
@@ -247,9 +258,13 @@ def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.Dat
     orders["discount_cents"] = discount
     orders["paid_cents"] = paid
     refund = np.zeros(len(orders), dtype=np.int64)
-    refund[orders["outcome"].to_numpy() == "refunded"] = paid[orders["outcome"].to_numpy() == "refunded"]
+    refund[orders["outcome"].to_numpy() == "refunded"] = paid[
+        orders["outcome"].to_numpy() == "refunded"
+    ]
     partial = orders["outcome"].to_numpy() == "partial_refund"
-    refund[partial] = np.round(paid[partial] * rng.uniform(0.2, 0.6, partial.sum())).astype(np.int64)
+    refund[partial] = np.round(paid[partial] * rng.uniform(0.2, 0.6, partial.sum())).astype(
+        np.int64
+    )
     orders["refund_cents"] = refund
     # Line paid amounts share the order's discount pro rata; the last line takes the rounding.
     share = lines["line_goods_cents"].to_numpy() / np.maximum(goods[lines["order_idx"]], 1)
@@ -257,24 +272,31 @@ def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.Dat
     lines["line_paid_cents"] = lines["line_goods_cents"] - line_discount
     last = lines["line_no"].to_numpy() == lines.groupby("order_idx")["line_no"].transform("max")
     paid_by_lines = lines.groupby("order_idx")["line_paid_cents"].transform("sum").to_numpy()
-    lines.loc[last, "line_paid_cents"] += (goods - discount)[lines["order_idx"]][last] - \
-        paid_by_lines[last]
+    lines.loc[last, "line_paid_cents"] += (goods - discount)[lines["order_idx"]][
+        last
+    ] - paid_by_lines[last]
     return orders
 
 
 def _identities(people: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     """Ground truth: every identifier that appears in the exports, and whose it is."""
     frames = [
-        orders[["buyer_nick", "person_id"]].rename(columns={"buyer_nick": "identifier_value"})
+        orders[["buyer_nick", "person_id"]]
+        .rename(columns={"buyer_nick": "identifier_value"})
         .assign(identifier_type="taobao_nick"),
         orders.loc[~orders["is_virtual_phone"], ["phone", "person_id"]]
-        .rename(columns={"phone": "identifier_value"}).assign(identifier_type="phone"),
+        .rename(columns={"phone": "identifier_value"})
+        .assign(identifier_type="phone"),
         orders.loc[orders["is_virtual_phone"], ["phone", "person_id"]]
-        .rename(columns={"phone": "identifier_value"}).assign(identifier_type="virtual_phone"),
-        orders[["alipay", "person_id"]].rename(columns={"alipay": "identifier_value"})
+        .rename(columns={"phone": "identifier_value"})
+        .assign(identifier_type="virtual_phone"),
+        orders[["alipay", "person_id"]]
+        .rename(columns={"alipay": "identifier_value"})
         .assign(identifier_type="alipay_account"),
     ]
     truth = pd.concat(frames, ignore_index=True).drop_duplicates()
-    return truth[["identifier_type", "identifier_value", "person_id"]].sort_values(
-        ["identifier_type", "identifier_value", "person_id"], kind="stable"
-    ).reset_index(drop=True)
+    return (
+        truth[["identifier_type", "identifier_value", "person_id"]]
+        .sort_values(["identifier_type", "identifier_value", "person_id"], kind="stable")
+        .reset_index(drop=True)
+    )

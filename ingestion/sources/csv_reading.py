@@ -83,7 +83,9 @@ class _LineFeed:
             except UnicodeDecodeError as exc:
                 shown = raw.decode(self.encoding, errors="replace").rstrip("\r\n")
                 self.bad.append(
-                    BadLine(number, f"line cannot be decoded as {self.encoding}: {exc.reason}", shown)
+                    BadLine(
+                        number, f"line cannot be decoded as {self.encoding}: {exc.reason}", shown
+                    )
                 )
                 continue
             if self.record_start is None:

@@ -47,7 +47,9 @@ class FileSpec:
     description: str
     columns: tuple[Column, ...]
     name_prefixes: tuple[str, ...] = ()
-    generations: tuple[tuple[str, frozenset[str]], ...] = ()  # (label, headers present), first match
+    generations: tuple[
+        tuple[str, frozenset[str]], ...
+    ] = ()  # (label, headers present), first match
     derived: tuple[Derived, ...] = ()
     # The id that must never carry two different amounts (compared where conflict_when_not_null is set).
     conflict_key: str | None = None

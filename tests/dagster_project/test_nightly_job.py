@@ -11,8 +11,14 @@ from tests.conftest import query
 
 pytestmark = pytest.mark.slow
 
-MART_TABLES = ["fct_orders", "fct_order_lines", "dim_customers", "customer_rfm", "customer_ltv",
-               "repurchase_monthly"]
+MART_TABLES = [
+    "fct_orders",
+    "fct_order_lines",
+    "dim_customers",
+    "customer_rfm",
+    "customer_ltv",
+    "repurchase_monthly",
+]
 
 
 def _run_nightly() -> dg.ExecuteInProcessResult:
@@ -44,10 +50,17 @@ def test_every_asset_materialises_and_every_check_passes(demo_env):
     shop, warehouse, first, _, _ = demo_env
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
-    assert {"raw/taobao_orders", "marts/dim_customers", "marts/customer_rfm",
-            "marts/repurchase_monthly"} <= materialized
-    evaluations = [e.event_specific_data for e in first.all_events
-                   if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert {
+        "raw/taobao_orders",
+        "marts/dim_customers",
+        "marts/customer_rfm",
+        "marts/repurchase_monthly",
+    } <= materialized
+    evaluations = [
+        e.event_specific_data
+        for e in first.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
     failed = [(ev.asset_key.to_user_string(), ev.check_name) for ev in evaluations if not ev.passed]
     assert len(evaluations) > 50
     assert failed == []
@@ -64,8 +77,9 @@ def test_marts_match_the_generated_shop(demo_env):
     # sharing neither; the demo keeps that within 2% of the people.
     assert people <= customers <= people * 1.02
     # Orders settled long before the last export carry exactly the money the shop generated.
-    settled = shop.orders[(shop.orders["outcome"] == "completed")
-                          & (shop.orders["created_at"] < "2026-09-01")]
+    settled = shop.orders[
+        (shop.orders["outcome"] == "completed") & (shop.orders["created_at"] < "2026-09-01")
+    ]
     (net,) = query(
         warehouse,
         "select sum(net_revenue_amount) from marts.fct_orders where order_id in "
@@ -77,8 +91,10 @@ def test_marts_match_the_generated_shop(demo_env):
 
 def test_asset_metadata_has_row_counts_and_previews(demo_env):
     _, _, first, _, _ = demo_env
-    by_key = {e.asset_key.to_user_string(): e.materialization.metadata
-              for e in first.get_asset_materialization_events()}
+    by_key = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in first.get_asset_materialization_events()
+    }
     assert by_key["marts/dim_customers"]["dagster/row_count"].value > 0
     assert "customer_id" in by_key["marts/dim_customers"]["preview"].value
     assert by_key["raw/taobao_orders"]["dagster/row_count"].value > 0

@@ -5,8 +5,8 @@ R high = alice, dave, frank; F high = alice, carol, dave; M high = alice, carol,
 Scores with five buyers: rank 1→1, 2→2, 3→3, 4→4, 5→5, ties sharing the first rank of their block.
 """
 
-from decimal import Decimal
 import datetime as dt
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -31,9 +31,12 @@ def built(tmp_path_factory):
 
 
 def _by_nick(warehouse) -> dict[str, str]:
-    rows = query(warehouse, "select identifier_value, customer_id from "
-                            "intermediate.int_identifiers_grouped_into_customers "
-                            "where identifier_type = 'taobao_nick'")
+    rows = query(
+        warehouse,
+        "select identifier_value, customer_id from "
+        "intermediate.int_identifiers_grouped_into_customers "
+        "where identifier_type = 'taobao_nick'",
+    )
     return dict(rows)
 
 
@@ -45,8 +48,11 @@ def test_identity_v1_joins_a_renamed_nick_by_phone(built):
 
 def test_rfm_values_scores_and_groups(built):
     ids = _by_nick(built)
-    rows = query(built, "select customer_id, recency_days, frequency, monetary_amount, r_score, "
-                        "f_score, m_score, rfm_group_cn, rfm_group_en from marts.customer_rfm")
+    rows = query(
+        built,
+        "select customer_id, recency_days, frequency, monetary_amount, r_score, "
+        "f_score, m_score, rfm_group_cn, rfm_group_en from marts.customer_rfm",
+    )
     got = {cid: rest for cid, *rest in rows}
     expected = {
         "alice": [11, 3, Decimal("600.00"), 4, 4, 4, "重要价值客户", "important value"],
@@ -60,8 +66,11 @@ def test_rfm_values_scores_and_groups(built):
 
 def test_ltv_historical_and_simple(built):
     ids = _by_nick(built)
-    rows = query(built, "select customer_id, historical_ltv_amount, aov_amount, tenure_days, "
-                        "simple_clv_amount from marts.customer_ltv")
+    rows = query(
+        built,
+        "select customer_id, historical_ltv_amount, aov_amount, tenure_days, "
+        "simple_clv_amount from marts.customer_ltv",
+    )
     got = {cid: rest for cid, *rest in rows}
     expected = {  # tenure under 365 days counts as 365: purchases per year = purchases
         "alice": [Decimal("600.00"), Decimal("200.00"), 295, Decimal("1800.00")],
@@ -74,9 +83,12 @@ def test_ltv_historical_and_simple(built):
 
 
 def test_repurchase_monthly(built):
-    rows = query(built, "select month_start_date, buyer_count, returning_buyer_count, repurchase_rate, "
-                        "new_customer_count, repurchase_rate_30d, repurchase_rate_60d, "
-                        "repurchase_rate_90d from marts.repurchase_monthly order by 1")
+    rows = query(
+        built,
+        "select month_start_date, buyer_count, returning_buyer_count, repurchase_rate, "
+        "new_customer_count, repurchase_rate_30d, repurchase_rate_60d, "
+        "repurchase_rate_90d from marts.repurchase_monthly order by 1",
+    )
     d, r = dt.date, Decimal
     assert rows == [
         (d(2025, 11, 1), 1, 0, r("0.0000"), 1, r("0.0000"), r("0.0000"), r("0.0000")),
@@ -90,12 +102,25 @@ def test_repurchase_monthly(built):
 
 def test_dim_customers_money_states_and_preferences(built):
     ids = _by_nick(built)
-    rows = query(built, "select customer_id, order_count, purchase_count, purchase_day_count, "
-                        "paid_revenue_amount, refund_amount, net_revenue_amount, preferred_category, "
-                        "province, rfm_group_code from marts.dim_customers")
+    rows = query(
+        built,
+        "select customer_id, order_count, purchase_count, purchase_day_count, "
+        "paid_revenue_amount, refund_amount, net_revenue_amount, preferred_category, "
+        "province, rfm_group_code from marts.dim_customers",
+    )
     got = {cid: rest for cid, *rest in rows}
     r = Decimal
-    assert got[ids["carol"]] == [3, 3, 2, r("700.00"), r("100.00"), r("600.00"), "锅具", "浙江省", 3]
+    assert got[ids["carol"]] == [
+        3,
+        3,
+        2,
+        r("700.00"),
+        r("100.00"),
+        r("600.00"),
+        "锅具",
+        "浙江省",
+        3,
+    ]
     assert got[ids["alice"]] == [3, 3, 3, r("600.00"), r("0.00"), r("600.00"), "锅具", "上海市", 1]
     assert got[ids["erin"]] == [2, 0, 0, r("150.00"), r("150.00"), r("0.00"), None, "广东省", None]
     states = dict(query(built, "select order_id, order_state from marts.fct_orders"))
@@ -106,8 +131,9 @@ def test_dim_customers_money_states_and_preferences(built):
 
 def test_no_mart_holds_a_raw_phone_name_or_street(built):
     with duckdb.connect(str(built), read_only=True) as con:
-        tables = con.execute("select table_name from information_schema.tables "
-                             "where table_schema = 'marts'").fetchall()
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
         dump = " ".join(str(con.execute(f"select * from marts.{t}").fetchall()) for (t,) in tables)
     assert "1380000000" not in dump
     assert "张江路" not in dump and "文三路" not in dump

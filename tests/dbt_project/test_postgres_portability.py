@@ -44,8 +44,14 @@ def both_warehouses(tmp_path_factory):
         load_landing(con, write_hand_shop(tmp_path / "landing"), PII_KEY)
     run_dbt(["build"], warehouse, AS_OF, tmp_path / "duck")
     copy_raw_schema(warehouse, DSN)
-    run_dbt(["build"], None, AS_OF, tmp_path / "pg", target="postgres",
-            extra_env={"FUGOU_PG_DATABASE": DATABASE})
+    run_dbt(
+        ["build"],
+        None,
+        AS_OF,
+        tmp_path / "pg",
+        target="postgres",
+        extra_env={"FUGOU_PG_DATABASE": DATABASE},
+    )
     return warehouse
 
 

@@ -29,10 +29,19 @@ def _table_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
 
 def test_loading_the_same_files_twice_changes_nothing(tmp_path, warehouse):
     landing = tmp_path / "landing"
-    write_export(landing / "ExportOrderList201903051200.csv", ORDERS_2018,
-                 [_order("3500000000000001"), _order("3500000000000002")], "gb18030")
-    write_export(landing / "ExportOrderDetailList201903051200.csv", LINES_2017, [LINE_ROW],
-                 "gb18030", trailing_comma=True)
+    write_export(
+        landing / "ExportOrderList201903051200.csv",
+        ORDERS_2018,
+        [_order("3500000000000001"), _order("3500000000000002")],
+        "gb18030",
+    )
+    write_export(
+        landing / "ExportOrderDetailList201903051200.csv",
+        LINES_2017,
+        [LINE_ROW],
+        "gb18030",
+        trailing_comma=True,
+    )
     first = _load(warehouse, landing)
     assert first.count("loaded") == 2 and first.rows_loaded == 3
     before = _table_snapshot(warehouse)
@@ -41,7 +50,8 @@ def test_loading_the_same_files_twice_changes_nothing(tmp_path, warehouse):
     assert _table_snapshot(warehouse) == before
     # The same bytes under another name are the same file.
     (landing / "copy_of_orders.csv").write_bytes(
-        (landing / "ExportOrderList201903051200.csv").read_bytes())
+        (landing / "ExportOrderList201903051200.csv").read_bytes()
+    )
     assert _load(warehouse, landing).count("skipped") == 3
     assert _table_snapshot(warehouse) == before
 
@@ -59,25 +69,35 @@ def test_every_record_is_loaded_or_quarantined_with_file_line_and_reason(tmp_pat
     report = _load(warehouse, landing)
     (result,) = report.files
     assert (result.rows_in_file, result.rows_loaded, result.rows_quarantined) == (5, 2, 3)
-    quarantined = query(warehouse, "select source_file, source_line, reason, raw_text "
-                                   "from raw.quarantine order by source_line")
+    quarantined = query(
+        warehouse,
+        "select source_file, source_line, reason, raw_text "
+        "from raw.quarantine order by source_line",
+    )
     assert [(f, line) for f, line, _, _ in quarantined] == [
-        ("ExportOrderList201903051200.csv", 3), ("ExportOrderList201903051200.csv", 4),
-        ("ExportOrderList201903051200.csv", 6)]
+        ("ExportOrderList201903051200.csv", 3),
+        ("ExportOrderList201903051200.csv", 4),
+        ("ExportOrderList201903051200.csv", 6),
+    ]
     assert "negative amount -1.00" in quarantined[0][2]
     assert "cannot be parsed" in quarantined[1][2]
     assert "cannot be decoded" in quarantined[2][2]
     assert '="3500000000000002"' in quarantined[0][3]  # raw text kept for the fix-up
-    ledger = query(warehouse, "select rows_in_file, rows_loaded, rows_quarantined, status, encoding "
-                              "from raw.file_ledger")
+    ledger = query(
+        warehouse,
+        "select rows_in_file, rows_loaded, rows_quarantined, status, encoding from raw.file_ledger",
+    )
     assert ledger == [(5, 2, 3, "loaded", "utf-8-sig")]
 
 
 def test_file_missing_a_required_column_is_rejected_whole_and_kept(tmp_path, warehouse):
     landing = tmp_path / "landing"
     header = [h for h in ORDERS_2018 if h != "订单状态"]
-    write_export(landing / "ExportOrderList201903051200.csv", header,
-                 [_order("3500000000000001"), _order("3500000000000002")])
+    write_export(
+        landing / "ExportOrderList201903051200.csv",
+        header,
+        [_order("3500000000000001"), _order("3500000000000002")],
+    )
     (result,) = _load(warehouse, landing).files
     assert result.status == "rejected"
     assert "required column missing: order_status (订单状态)" in result.message
@@ -85,17 +105,22 @@ def test_file_missing_a_required_column_is_rejected_whole_and_kept(tmp_path, war
     reasons = query(warehouse, "select source_line, reason from raw.quarantine order by 1")
     assert [line for line, _ in reasons] == [2, 3]
     assert all("订单状态" in reason for _, reason in reasons)
-    assert query(warehouse, "select status, rows_in_file, rows_quarantined from raw.file_ledger") \
-        == [("rejected", 2, 2)]
+    assert query(
+        warehouse, "select status, rows_in_file, rows_quarantined from raw.file_ledger"
+    ) == [("rejected", 2, 2)]
 
 
 def test_one_order_id_with_two_amounts_is_quarantined_not_merged(tmp_path, warehouse):
     landing = tmp_path / "landing"
-    write_export(landing / "ExportOrderList201903051200.csv", ORDERS_2018, [
-        _order("3500000000000001"),
-        _order("3500000000000002"),
-        _order("3500000000000002", **{"买家实际支付金额": "99.00"}),
-    ])
+    write_export(
+        landing / "ExportOrderList201903051200.csv",
+        ORDERS_2018,
+        [
+            _order("3500000000000001"),
+            _order("3500000000000002"),
+            _order("3500000000000002", **{"买家实际支付金额": "99.00"}),
+        ],
+    )
     _load(warehouse, landing)
     assert query(warehouse, "select order_id from raw.taobao_orders") == [("3500000000000001",)]
     reasons = query(warehouse, "select source_line, reason from raw.quarantine order by 1")
@@ -103,18 +128,27 @@ def test_one_order_id_with_two_amounts_is_quarantined_not_merged(tmp_path, wareh
     assert all("different amounts (107.00 vs 99.00)" in r for _, r in reasons)
     # A later export that disagrees with what is loaded is quarantined too; an identical
     # re-export (the normal overlap between export windows) loads.
-    write_export(landing / "ExportOrderList201906301200.csv", ORDERS_2018, [
-        _order("3500000000000001", **{"买家实际支付金额": "1.00"}),
-        _order("3500000000000005"),
-    ])
-    write_export(landing / "ExportOrderList201912311200.csv", ORDERS_2018, [
-        _order("3500000000000001"),
-    ])
+    write_export(
+        landing / "ExportOrderList201906301200.csv",
+        ORDERS_2018,
+        [
+            _order("3500000000000001", **{"买家实际支付金额": "1.00"}),
+            _order("3500000000000005"),
+        ],
+    )
+    write_export(
+        landing / "ExportOrderList201912311200.csv",
+        ORDERS_2018,
+        [
+            _order("3500000000000001"),
+        ],
+    )
     _load(warehouse, landing)
     later = query(warehouse, "select reason from raw.quarantine where source_file like '%201906%'")
     assert len(later) == 1 and "already loaded from ExportOrderList201903051200.csv" in later[0][0]
-    assert query(warehouse, "select count(*) from raw.taobao_orders "
-                            "where order_id = '3500000000000001'") == [(2,)]
+    assert query(
+        warehouse, "select count(*) from raw.taobao_orders where order_id = '3500000000000001'"
+    ) == [(2,)]
 
 
 def test_excel_rounded_ids_are_flagged_never_merged(tmp_path, warehouse):
@@ -123,18 +157,29 @@ def test_excel_rounded_ids_are_flagged_never_merged(tmp_path, warehouse):
     write_export(landing / "ExportOrderList201903051200.csv", ORDERS_2018, rows)
     (result,) = _load(warehouse, landing).files
     assert result.rows_loaded == 0 and result.rows_quarantined == 6
-    reasons = query(warehouse, "select distinct reason like '%rounded by Excel%' from raw.quarantine")
+    reasons = query(
+        warehouse, "select distinct reason like '%rounded by Excel%' from raw.quarantine"
+    )
     assert reasons == [(True,)]
 
 
 def test_phones_accounts_and_names_are_pseudonymised_before_the_warehouse(tmp_path, warehouse):
     landing = tmp_path / "landing"
-    write_export(landing / "ExportOrderList201903051200.csv", ORDERS_2018, [_order("3500000000000001")])
+    write_export(
+        landing / "ExportOrderList201903051200.csv", ORDERS_2018, [_order("3500000000000001")]
+    )
     _load(warehouse, landing)
-    (row,) = query(warehouse, "select receiver_mobile_hmac, alipay_account_hmac, receiver_name_hmac, "
-                              "receiver_mobile_kind from raw.taobao_orders")
-    assert row == (pseudonymise(PII_KEY, "13912345678"), pseudonymise(PII_KEY, "b1@163.com"),
-                   pseudonymise(PII_KEY, "张三"), "mobile")
+    (row,) = query(
+        warehouse,
+        "select receiver_mobile_hmac, alipay_account_hmac, receiver_name_hmac, "
+        "receiver_mobile_kind from raw.taobao_orders",
+    )
+    assert row == (
+        pseudonymise(PII_KEY, "13912345678"),
+        pseudonymise(PII_KEY, "b1@163.com"),
+        pseudonymise(PII_KEY, "张三"),
+        "mobile",
+    )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         dump = str(con.execute("select * from raw.taobao_orders").fetchall())
     assert "13912345678" not in dump and "张三" not in dump and "b1@163.com" not in dump

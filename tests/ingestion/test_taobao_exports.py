@@ -1,13 +1,18 @@
 """Every header generation and quirk the demo and real shops produce, parsed by header name."""
 
-from decimal import Decimal
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from ingestion.demo.exports import (
-    LINES_2017, LINES_2020, LINES_2022, ORDERS_2018, ORDERS_2019, ORDERS_2021,
+    LINES_2017,
+    LINES_2020,
+    LINES_2022,
+    ORDERS_2018,
+    ORDERS_2019,
+    ORDERS_2021,
 )
 from ingestion.sources import detect_spec
 from ingestion.sources.spec import FileRejected, Reject, Row, parse_file
@@ -78,12 +83,26 @@ def test_real_2017_line_with_trailing_comma(tmp_path):
 
 
 ORDER_ROW = {
-    "订单编号": '="3500000000000001"', "主订单编号": "3500000000000001", "买家会员名": "buyer_1",
-    "买家会员昵称": "小厨娘", "买家支付宝账号": "b1@163.com", "买家应付货款": "99.00",
-    "买家应付邮费": "8.00", "总金额": "107.00", "买家实际支付金额": "107.00", "订单状态": "交易成功",
-    "收货人姓名": "张三", "收货地址": "上海 上海市 浦东新区 张江路1号(201203)", "联系手机": "'13912345678",
-    "订单创建时间": "2019/3/5 8:07", "订单付款时间": "2019/3/5 8:09", "物流单号": "No:3330622150731",
-    "打款商家金额": "107.00元", "买家服务费": "0元", "退款金额": "0.00", "订单关闭原因": "订单未关闭",
+    "订单编号": '="3500000000000001"',
+    "主订单编号": "3500000000000001",
+    "买家会员名": "buyer_1",
+    "买家会员昵称": "小厨娘",
+    "买家支付宝账号": "b1@163.com",
+    "买家应付货款": "99.00",
+    "买家应付邮费": "8.00",
+    "总金额": "107.00",
+    "买家实际支付金额": "107.00",
+    "订单状态": "交易成功",
+    "收货人姓名": "张三",
+    "收货地址": "上海 上海市 浦东新区 张江路1号(201203)",
+    "联系手机": "'13912345678",
+    "订单创建时间": "2019/3/5 8:07",
+    "订单付款时间": "2019/3/5 8:09",
+    "物流单号": "No:3330622150731",
+    "打款商家金额": "107.00元",
+    "买家服务费": "0元",
+    "退款金额": "0.00",
+    "订单关闭原因": "订单未关闭",
 }
 
 
@@ -92,7 +111,9 @@ ORDER_ROW = {
     [(ORDERS_2018, "2018_54col"), (ORDERS_2019, "2019_61col"), (ORDERS_2021, "2021_privacy_71col")],
 )
 def test_order_header_generations(tmp_path, header, generation):
-    path = write_export(tmp_path / "ExportOrderList201903051200.csv", header, [ORDER_ROW], "gb18030")
+    path = write_export(
+        tmp_path / "ExportOrderList201903051200.csv", header, [ORDER_ROW], "gb18030"
+    )
     parsed = parse_file(ORDERS, path)
     assert parsed.generation == generation
     assert parsed.unknown_columns == [] or all(c.strip() for c in parsed.unknown_columns)
@@ -106,21 +127,37 @@ def test_order_header_generations(tmp_path, header, generation):
 
 
 LINE_ROW = {
-    "订单编号": '="3500000000000001"', "子订单编号": "3500000000000008", "主订单编号": "3500000000000001",
-    "标题": "雪平锅", "价格": "99.00", "购买数量": "1", "商家编码": "FG-01001", "商品属性": "null",
-    "买家应付货款": "99.00", "买家实际支付金额": "89.10", "退款状态": "没有申请退款", "退款金额": "无退款申请",
+    "订单编号": '="3500000000000001"',
+    "子订单编号": "3500000000000008",
+    "主订单编号": "3500000000000001",
+    "标题": "雪平锅",
+    "价格": "99.00",
+    "购买数量": "1",
+    "商家编码": "FG-01001",
+    "商品属性": "null",
+    "买家应付货款": "99.00",
+    "买家实际支付金额": "89.10",
+    "退款状态": "没有申请退款",
+    "退款金额": "无退款申请",
     "订单状态": "交易成功",
 }
 
 
 @pytest.mark.parametrize(
     ("header", "generation", "sub_order"),
-    [(LINES_2017, "2017_10col", None), (LINES_2020, "2020_suborder_18col", "3500000000000008"),
-     (LINES_2022, "2020_suborder_28col", "3500000000000008")],
+    [
+        (LINES_2017, "2017_10col", None),
+        (LINES_2020, "2020_suborder_18col", "3500000000000008"),
+        (LINES_2022, "2020_suborder_28col", "3500000000000008"),
+    ],
 )
 def test_line_header_generations(tmp_path, header, generation, sub_order):
-    path = write_export(tmp_path / "ExportOrderDetailList201903051200.csv", header, [LINE_ROW],
-                        trailing_comma=header is LINES_2017)
+    path = write_export(
+        tmp_path / "ExportOrderDetailList201903051200.csv",
+        header,
+        [LINE_ROW],
+        trailing_comma=header is LINES_2017,
+    )
     parsed = parse_file(ORDER_LINES, path)
     assert parsed.generation == generation
     (row,) = [i for i in parsed.items if isinstance(i, Row)]
@@ -157,8 +194,9 @@ def test_missing_required_column_rejects_the_file_naming_it(tmp_path):
 )
 def test_bad_rows_are_rejected_with_their_reason(tmp_path, change, reason):
     good = dict(ORDER_ROW, **{"订单编号": '="3500000000000002"'})
-    path = write_export(tmp_path / "ExportOrderList201903051200.csv", ORDERS_2018,
-                        [good, dict(ORDER_ROW, **change)])
+    path = write_export(
+        tmp_path / "ExportOrderList201903051200.csv", ORDERS_2018, [good, dict(ORDER_ROW, **change)]
+    )
     rows, rejects = _rows(path)
     assert len(rows) == 1
     (reject,) = rejects
@@ -182,8 +220,9 @@ def test_short_row_repeated_header_and_undecodable_line(tmp_path):
 def test_quoted_newline_inside_a_message_keeps_line_numbers(tmp_path):
     second = dict(ORDER_ROW, **{"订单编号": '="3500000000000002"', "买家留言": "请周末\r\n送货"})
     third = dict(ORDER_ROW, **{"订单编号": '="3500000000000003"', "买家实际支付金额": "-1"})
-    path = write_export(tmp_path / "ExportOrderList201903051200.csv", ORDERS_2018,
-                        [ORDER_ROW, second, third])
+    path = write_export(
+        tmp_path / "ExportOrderList201903051200.csv", ORDERS_2018, [ORDER_ROW, second, third]
+    )
     rows, rejects = _rows(path)
     assert [r.line for r in rows] == [2, 3]
     assert rows[1].values["buyer_message"] == "请周末\r\n送货"

@@ -1,5 +1,5 @@
-from decimal import Decimal
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -29,8 +29,15 @@ def test_header_normalisation_strips_bom_spaces_and_full_width():
 
 @pytest.mark.parametrize(
     ("raw", "amount"),
-    [("201.12", Decimal("201.12")), ("58.51元", Decimal("58.51")), ("0元", Decimal("0.00")),
-     ("¥1,299.00", Decimal("1299.00")), ("", None), ("无退款申请", None), ("null", None)],
+    [
+        ("201.12", Decimal("201.12")),
+        ("58.51元", Decimal("58.51")),
+        ("0元", Decimal("0.00")),
+        ("¥1,299.00", Decimal("1299.00")),
+        ("", None),
+        ("无退款申请", None),
+        ("null", None),
+    ],
 )
 def test_money_strips_units_and_separators(raw, amount):
     assert v.parse_money(raw) == amount

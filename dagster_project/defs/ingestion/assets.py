@@ -14,8 +14,12 @@ RAW_TABLES = {spec.table: spec.description for spec in SPECS} | {
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", table], description=description, group_name="ingestion",
-                     kinds={"duckdb", "python"})
+        dg.AssetSpec(
+            ["raw", table],
+            description=description,
+            group_name="ingestion",
+            kinds={"duckdb", "python"},
+        )
         for table, description in RAW_TABLES.items()
     ],
     pool=WAREHOUSE_POOL,

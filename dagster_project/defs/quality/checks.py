@@ -17,7 +17,8 @@ def _result(outcome: SuiteOutcome, rows: int) -> dg.AssetCheckResult:
                 "\n".join(
                     f"- {o.expectation} on {o.column}: {o.unexpected_count} unexpected"
                     for o in outcome.failed
-                ) or "none"
+                )
+                or "none"
             ),
         },
     )
@@ -32,7 +33,9 @@ def raw_taobao_orders_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
     settings = warehouse.settings()
     with warehouse.connect(read_only=True) as con:
         frame = con.sql(f"select {raw_taobao_orders.COLUMNS} from raw.taobao_orders").df()
-    outcome = validate(frame, raw_taobao_orders.SUITE_NAME, raw_taobao_orders.expectations(settings.as_of))
+    outcome = validate(
+        frame, raw_taobao_orders.SUITE_NAME, raw_taobao_orders.expectations(settings.as_of)
+    )
     return _result(outcome, len(frame))
 
 

@@ -58,7 +58,9 @@ def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
         for event in events:
             if describe and isinstance(event, dg.Output):
                 schema, table = context.asset_key_for_output(event.output_name).path[-2:]
-                event = event.with_metadata({**event.metadata, **table_metadata(con, schema, table)})
+                event = event.with_metadata(
+                    {**event.metadata, **table_metadata(con, schema, table)}
+                )
             yield event
     if not invocation.is_successful():
         raise dg.Failure(

@@ -1,0 +1,68 @@
+"""The dbt layering rules, held offline from the manifest (dbt's project-evaluator package cannot
+be installed here): staging reads only sources, marts never read sources, no model reads a layer
+above its own, and no model asks the clock for the date."""
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import DBT_DIR, run_dbt
+
+LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2}
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("layering")
+    run_dbt(["parse"], tmp_path / "w.duckdb", "2026-10-31", tmp_path)
+    return json.loads((tmp_path / "dbt_target" / "manifest.json").read_text())
+
+
+def _models(manifest):
+    return {
+        uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"
+    }
+
+
+def test_staging_reads_only_sources_and_marts_never_do(manifest):
+    for uid, node in _models(manifest).items():
+        layer = node["fqn"][1]
+        parents = node["depends_on"]["nodes"]
+        if layer == "staging":
+            assert all(p.startswith("source.") for p in parents), uid
+        else:
+            assert not any(p.startswith("source.") for p in parents), uid
+
+
+def test_no_model_reads_a_later_layer(manifest):
+    models = _models(manifest)
+    for uid, node in models.items():
+        layer = LAYER_ORDER[node["fqn"][1]]
+        for parent in node["depends_on"]["nodes"]:
+            if parent in models:
+                assert LAYER_ORDER[models[parent]["fqn"][1]] <= layer, (uid, parent)
+
+
+def test_names_say_what_a_row_is(manifest):
+    for uid, node in _models(manifest).items():
+        layer, name = node["fqn"][1], node["name"]
+        if layer == "staging":
+            assert re.fullmatch(r"stg_[a-z0-9]+__[a-z0-9_]+", name), uid
+        if layer == "intermediate":
+            assert name.startswith("int_"), uid
+
+
+def test_marts_have_enforced_contracts_and_documented_columns(manifest):
+    for uid, node in _models(manifest).items():
+        if node["fqn"][1] != "marts":
+            continue
+        assert node["config"]["contract"]["enforced"], uid
+        assert node["description"], uid
+        assert all(c.get("description") for c in node["columns"].values()), uid
+
+
+def test_models_never_ask_the_clock():
+    clock = re.compile(r"\b(now\(\)|current_date|current_timestamp|getdate\(\))", re.IGNORECASE)
+    for path in (DBT_DIR / "models").rglob("*.sql"):
+        assert not clock.search(path.read_text()), path

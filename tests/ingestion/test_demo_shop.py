@@ -1,0 +1,83 @@
+"""The demo generator: deterministic, real-format, with the hard cases and a truthful ground truth."""
+
+import hashlib
+import re
+
+import numpy as np
+
+from ingestion.demo.exports import write_exports, write_ground_truth
+from ingestion.demo.shop import ShopParams, build_shop
+from ingestion.sources.csv_reading import detect_encoding
+
+EXCEL_TIME = re.compile(r'"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}"')
+SMALL = ShopParams(customers=300, seed=11)
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_same_seed_same_bytes_other_seed_other_shop(tmp_path):
+    write_exports(build_shop(SMALL), tmp_path / "a")
+    write_exports(build_shop(SMALL), tmp_path / "b")
+    write_exports(build_shop(ShopParams(customers=300, seed=12)), tmp_path / "c")
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_exports_mix_generations_encodings_and_quirks(tmp_path):
+    files = write_exports(build_shop(ShopParams(customers=1500, seed=3)), tmp_path)
+    encodings = {detect_encoding(p) for p in files}
+    assert {"gb18030", "utf-8-sig"} <= encodings
+    old = next(p for p in files if p.name.startswith("ExportOrderList2019"))
+    text = old.read_bytes().decode("gb18030")
+    assert '"收货地址 "' in text and '="35' in text and "'1" in text and "元" in text
+    assert "No:" in text
+    old_lines = next(p for p in files if p.name.startswith("ExportOrderDetailList2019"))
+    assert old_lines.read_bytes().decode("gb18030").splitlines()[1].endswith(",")
+    new = next(p for p in files if p.name.startswith("ExportOrderList2026"))
+    assert "买家会员昵称" in new.read_text(encoding="utf-8-sig")
+    resaved = [
+        p
+        for p in files
+        if p.name.startswith("ExportOrderList")
+        and EXCEL_TIME.search(p.read_bytes().decode(detect_encoding(p)))
+    ]
+    assert resaved, "some exports must carry Excel re-saved timestamps like 2019/3/5 8:07"
+
+
+def test_all_order_states_and_money_are_present():
+    shop = build_shop(ShopParams(customers=1500, seed=3))
+    assert set(shop.orders["outcome"]) == {"completed", "abandoned", "refunded", "partial_refund"}
+    assert (shop.orders.loc[shop.orders["outcome"] == "abandoned", "paid_at"].isna()).all()
+    lines_paid = shop.lines.groupby("order_idx")["line_paid_cents"].sum()
+    goods_less_discount = shop.orders["goods_cents"] - shop.orders["discount_cents"]
+    assert (lines_paid.to_numpy() == goods_less_discount.to_numpy()).all()
+
+
+def test_buying_follows_a_heterogeneous_buy_till_you_die_process():
+    shop = build_shop(ShopParams(customers=3000, seed=5))
+    purchases = shop.orders[~shop.orders["is_split_part"]].groupby("person_id").size()
+    share_once = (purchases == 1).mean()
+    assert 0.25 < share_once < 0.7  # many one-time buyers …
+    assert purchases.quantile(0.95) >= 8  # … and a heavy tail of loyal ones
+    lam = shop.people.set_index("person_id")["lam"]
+    top, bottom = lam > lam.quantile(0.8), lam < lam.quantile(0.2)
+    per_person = purchases.reindex(lam.index, fill_value=0)
+    assert per_person[top].mean() > 2 * per_person[bottom].mean()
+
+
+def test_ground_truth_knows_every_identifier_and_the_hard_cases(tmp_path):
+    shop = build_shop(ShopParams(customers=3000, seed=5))
+    truth = shop.identities
+    nicks = set(truth.loc[truth["identifier_type"] == "taobao_nick", "identifier_value"])
+    assert set(shop.orders["buyer_nick"]) <= nicks
+    per_person = truth[truth["identifier_type"] == "taobao_nick"].groupby("person_id").size()
+    assert (per_person > 1).any(), "some people changed their nick"
+    phones = truth[truth["identifier_type"] == "phone"].groupby("person_id").size()
+    assert (phones > 1).any(), "some people use a second phone"
+    shared = truth[truth["identifier_type"] == "alipay_account"].groupby("identifier_value")
+    assert (shared["person_id"].nunique() > 1).any(), "some Alipay accounts are shared"
+    write_ground_truth(shop, tmp_path / "truth")
+    assert (tmp_path / "truth" / "identities.csv").stat().st_size > 0
+    assert np.isfinite(shop.people["lam"]).all()
