@@ -10,13 +10,14 @@ replaced by an HMAC-SHA256 pseudonym here, before anything downstream can see it
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import hmac
 import logging
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -27,7 +28,6 @@ from ingestion.sources.spec import (
     FileRejected,
     FileSpec,
     Reject,
-    Row,
     exported_at_from_name,
     parse_file,
 )
@@ -214,28 +214,22 @@ def _load_in_transaction(
         f"as _raw_text from {RAW_SCHEMA}.{spec.table} limit 0"
     )
     rows_in_file = 0
-    batch: list[dict[str, Any]] = []
-    lineage = {
-        "_source_file": name,
-        "_file_sha256": sha,
-        "_exported_at": exported_at,
-        "_loaded_at": loaded_at,
-    }
-    for item in parsed.items:
-        rows_in_file += 1
-        if isinstance(item, Reject):
-            quarantine.add(item.line, spec.table, item.reason, item.raw_text)
-            continue
-        batch.append(
-            _stored_values(spec, item, pii_key)
-            | lineage
-            | {"_source_line": item.line, "_raw_text": item.raw_text}
-        )
-        if len(batch) >= CHUNK_ROWS:
-            _append(con, "_incoming", spec, batch)
-            batch = []
-    if batch:
-        _append(con, "_incoming", spec, batch)
+    value_names = [c.name for c in spec.columns] + [d.name for d in spec.derived]
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8") as spool:
+        # Parsed rows are spooled as CSV and read by DuckDB in one pass: one Python->DuckDB
+        # hand-over per file instead of one per cell, and memory stays flat for any file size.
+        writer = csv.writer(spool)
+        for item in parsed.items:
+            rows_in_file += 1
+            if isinstance(item, Reject):
+                quarantine.add(item.line, spec.table, item.reason, item.raw_text)
+                continue
+            values = item.values
+            for column in spec.pii_columns:
+                values[column] = pseudonymise(pii_key, values[column])
+            writer.writerow([values[n] for n in value_names] + [item.line, item.raw_text])
+        spool.flush()
+        _read_spool(con, spool.name, spec, name, sha, exported_at, loaded_at)
 
     _quarantine_excel_damage(con, spec, quarantine)
     _quarantine_conflicts(con, spec, quarantine)
@@ -268,36 +262,47 @@ def _load_in_transaction(
     )
 
 
-def _stored_values(spec: FileSpec, row: Row, pii_key: bytes) -> dict[str, Any]:
-    values = dict(row.values)
-    for column in spec.columns:
-        if column.pii:
-            values[column.stored_name] = pseudonymise(pii_key, values.pop(column.name))
-    return values
+def _read_spool(
+    con: duckdb.DuckDBPyConnection,
+    spool: str,
+    spec: FileSpec,
+    source_file: str,
+    sha: str,
+    exported_at: dt.datetime | None,
+    loaded_at: dt.datetime,
+) -> None:
+    """DuckDB types the spooled rows; the lineage every row of a file shares is added here.
 
-
-def _append(con: duckdb.DuckDBPyConnection, table: str, spec: FileSpec, rows: list[dict]) -> None:
-    """Cells travel as text and are cast by DuckDB: exact for DECIMAL, no float detour."""
-    columns = spec.stored_columns() + list(LINEAGE_COLUMNS) + [("_raw_text", "VARCHAR")]
-    frame = pd.DataFrame(
-        {name: [_as_text(r.get(name)) for r in rows] for name, _ in columns}, dtype=object
+    Parsers return no empty strings (empty cells are None), so '' in the spool means NULL.
+    """
+    stored = spec.stored_columns()
+    columns = {f"c{i}": sql_type for i, (_, sql_type) in enumerate(stored)}
+    columns |= {"c_line": "INTEGER", "c_raw": "VARCHAR"}
+    select = ", ".join(f"c{i} as {name}" for i, (name, _) in enumerate(stored))
+    con.execute(
+        f"""
+        insert into _incoming by name
+        select
+            {select},
+            c_line as _source_line,
+            c_raw as _raw_text,
+            $file as _source_file,
+            $sha as _file_sha256,
+            cast($exported as timestamp) as _exported_at,
+            cast($loaded as timestamp) as _loaded_at
+        from read_csv(
+            $spool, header = false, columns = {columns!r}, quote = '"', escape = '"',
+            delim = ',', nullstr = '', auto_detect = false
+        )
+        """,
+        {
+            "file": source_file,
+            "sha": sha,
+            "spool": spool,
+            "exported": exported_at.isoformat(sep=" ") if exported_at else None,
+            "loaded": loaded_at.isoformat(sep=" "),
+        },
     )
-    select = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns)
-    con.register("_batch", frame)
-    try:
-        con.execute(f"insert into {table} by name select {select} from _batch")
-    finally:
-        con.unregister("_batch")
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _quarantine_excel_damage(con, spec: FileSpec, quarantine: _QuarantineWriter) -> None:

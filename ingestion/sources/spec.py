@@ -165,11 +165,18 @@ def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
         for bad in leading_bad:
             yield Reject(bad.line, bad.reason, bad.text)
         header_norm = [normalise_header(h) for h in header]
+        # Only the columns this file has are parsed; the rest are None in every row.
+        plan = [
+            (c.name, positions[c.name], c.parse, c.required)
+            for c in spec.columns
+            if c.name in positions
+        ]
+        absent = {c.name: None for c in spec.columns if c.name not in positions}
         for item in records:
             if isinstance(item, BadLine):
                 yield Reject(item.line, item.reason, item.text)
                 continue
-            yield _parse_record(spec, item, header, header_norm, positions)
+            yield _parse_record(spec, item, header, header_norm, plan, absent)
 
     return ParsedFile(spec, encoding, generation, header, unknown, items())
 
@@ -188,7 +195,8 @@ def _parse_record(
     record: Record,
     header: list[str],
     header_norm: list[str],
-    positions: dict[str, int],
+    plan: list[tuple[str, int, Any, bool]],
+    absent: dict[str, None],
 ) -> Row | Reject:
     fields = record.fields
     if (
@@ -205,18 +213,15 @@ def _parse_record(
             f"expected {len(header)} fields, found {len(fields)} (truncated or shifted row)",
             record.text,
         )
-    values: dict[str, Any] = {}
-    for column in spec.columns:
-        pos = positions.get(column.name)
-        if pos is None:
-            values[column.name] = None
-            continue
+    values: dict[str, Any] = dict(absent)
+    for name, pos, parse, required in plan:
         try:
-            values[column.name] = column.parse(fields[pos])
+            value = parse(fields[pos])
         except ValueError as exc:
             return Reject(record.line, f"{header[pos].strip()}: {exc}", record.text)
-        if column.required and values[column.name] is None:
-            return Reject(record.line, f"{column.name} is empty", record.text)
+        if required and value is None:
+            return Reject(record.line, f"{name} is empty", record.text)
+        values[name] = value
     for derived in spec.derived:
         values[derived.name] = derived.compute(values)
     return Row(record.line, values, record.text)

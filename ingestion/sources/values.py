@@ -20,6 +20,9 @@ _TIMESTAMP = re.compile(
 )
 _PROTECTED_EDGES = ("=", "'", '"', " ", "\t", "\r", "\n", "\u3000")
 MAX_MONEY = Decimal("9999999999999999.99")
+_CENT = Decimal("0.01")
+_PLAIN_MONEY = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+_ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
 def normalise_header(name: str) -> str:
@@ -50,6 +53,8 @@ def is_null(value: str) -> bool:
 
 
 def parse_text(value: str) -> str | None:
+    if value and value[0].isalnum() and value[-1].isalnum() and value != "null":
+        return value  # the common case, untouched by any exporter quirk
     value = clean_cell(value)
     return None if value.lower() in ("", "null") else value
 
@@ -71,6 +76,8 @@ def parse_optional_order_id(value: str) -> str | None:
 
 
 def parse_money(value: str) -> Decimal | None:
+    if _PLAIN_MONEY.match(value):
+        return Decimal(value).quantize(_CENT)  # the common case: 201.12
     value = _MONEY_JUNK.sub("", clean_cell(value))
     if is_null(value):
         return None
@@ -82,7 +89,7 @@ def parse_money(value: str) -> Decimal | None:
         raise ValueError(f"amount {value!r} is out of range")
     if amount < 0:
         raise ValueError(f"negative amount {value}")
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(_CENT)
 
 
 def parse_int(value: str) -> int | None:
@@ -102,6 +109,11 @@ def parse_int(value: str) -> int | None:
 
 def parse_timestamp(value: str) -> dt.datetime | None:
     """Beijing wall time as exported; Excel re-saves turn `2019-03-05 08:07:00` into `2019/3/5 8:07`."""
+    if _ISO_SECONDS.match(value):
+        try:
+            return dt.datetime.fromisoformat(value)  # the common case, parsed in C
+        except ValueError:
+            pass
     value = clean_cell(value)
     if is_null(value):
         return None
