@@ -28,7 +28,7 @@ class Settings:
     as_of: dt.date
     pii_key: bytes
     dbt_target: str = "duckdb"
-    published_warehouse: Path | None = None
+    published_warehouse: Path = DEFAULT_HOME / "bi.duckdb"
 
     def dbt_vars(self) -> dict[str, str]:
         return {"as_of": self.as_of.isoformat()}
@@ -77,5 +77,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dbt_target=env.get("FUGOU_DBT_TARGET", "duckdb"),
         published_warehouse=Path(published)
         if published
-        else warehouse.with_name("published.duckdb"),
+        else warehouse.with_name(f"{warehouse.stem}_bi.duckdb"),
     )

@@ -22,6 +22,7 @@ def test_asset_keys_are_warehouse_relations_in_product_groups():
         ("marts", "customer_rfm"): "retention",
         ("marts", "repurchase_monthly"): "retention",
         ("reference", "rfm_groups"): "reference",
+        ("published", "bi_marts"): "publishing",
     }
     for path, group in expected_groups.items():
         node = nodes[dg.AssetKey(list(path))]

@@ -55,6 +55,7 @@ def test_every_asset_materialises_and_every_check_passes(demo_env):
         "marts/dim_customers",
         "marts/customer_rfm",
         "marts/repurchase_monthly",
+        "published/bi_marts",
     } <= materialized
     evaluations = [
         e.event_specific_data
@@ -98,6 +99,15 @@ def test_asset_metadata_has_row_counts_and_previews(demo_env):
     assert by_key["marts/dim_customers"]["dagster/row_count"].value > 0
     assert "customer_id" in by_key["marts/dim_customers"]["preview"].value
     assert by_key["raw/taobao_orders"]["dagster/row_count"].value > 0
+
+
+def test_bi_copy_holds_the_marts(demo_env):
+    _, warehouse, *_ = demo_env
+    published = warehouse.with_name("warehouse_bi.duckdb")
+    for table in MART_TABLES:
+        assert query(published, f"select count(*) from marts.{table}") == query(
+            warehouse, f"select count(*) from marts.{table}"
+        )
 
 
 def test_second_run_on_the_same_files_changes_nothing(demo_env):

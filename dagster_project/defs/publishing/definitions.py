@@ -1,0 +1,5 @@
+import dagster as dg
+
+from dagster_project.defs.publishing.assets import bi_marts
+
+defs = dg.Definitions(assets=[bi_marts])
