@@ -73,6 +73,8 @@ create table if not exists {RAW_SCHEMA}.file_ledger (
 
 @dataclass
 class FileResult:
+    """What happened to one landed file; loaded and rejected files are written to the ledger."""
+
     source_file: str
     status: str  # loaded | rejected | skipped (already in the ledger)
     target_table: str | None = None
@@ -80,6 +82,11 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str = ""
+    file_sha256: str = ""
+    header_generation: str | None = None
+    encoding: str | None = None
+    unknown_columns: str = ""
+    exported_at: dt.datetime | None = None
 
 
 @dataclass
@@ -241,25 +248,22 @@ def _load_in_transaction(
     quarantine.flush()
     unknown = ", ".join(parsed.unknown_columns)
     message = f"unknown columns ignored: {unknown}" if unknown else ""
-    _write_ledger(
-        con,
-        sha,
-        name,
-        spec.table,
-        parsed.generation,
-        parsed.encoding,
-        rows_in_file,
-        rows_loaded,
-        quarantine.count,
-        "loaded",
-        message,
-        unknown,
-        exported_at,
-        loaded_at,
+    result = FileResult(
+        source_file=name,
+        status="loaded",
+        target_table=spec.table,
+        rows_in_file=rows_in_file,
+        rows_loaded=rows_loaded,
+        rows_quarantined=quarantine.count,
+        message=message,
+        file_sha256=sha,
+        header_generation=parsed.generation,
+        encoding=parsed.encoding,
+        unknown_columns=unknown,
+        exported_at=exported_at,
     )
-    return FileResult(
-        name, "loaded", spec.table, rows_in_file, rows_loaded, quarantine.count, message
-    )
+    _write_ledger(con, result, loaded_at)
+    return result
 
 
 def _read_spool(
@@ -380,59 +384,41 @@ def _reject_whole_file(con, path, name, sha, spec, reason, quarantine, loaded_at
         rows = 1
         quarantine.add(0, None, reason, None)
     quarantine.flush()
-    _write_ledger(
-        con,
-        sha,
-        name,
-        spec.table if spec else None,
-        None,
-        encoding,
-        rows,
-        0,
-        quarantine.count,
-        "rejected",
-        reason,
-        "",
-        exported_at,
-        loaded_at,
-    )
     log.warning("%s: %s", name, reason)
-    return FileResult(
-        name, "rejected", spec.table if spec else None, rows, 0, quarantine.count, reason
+    result = FileResult(
+        source_file=name,
+        status="rejected",
+        target_table=spec.table if spec else None,
+        rows_in_file=rows,
+        rows_loaded=0,
+        rows_quarantined=quarantine.count,
+        message=reason,
+        file_sha256=sha,
+        header_generation=None,
+        encoding=encoding,
+        unknown_columns="",
+        exported_at=exported_at,
     )
+    _write_ledger(con, result, loaded_at)
+    return result
 
 
-def _write_ledger(
-    con,
-    sha,
-    name,
-    table,
-    generation,
-    encoding,
-    rows_in_file,
-    rows_loaded,
-    rows_quarantined,
-    status,
-    message,
-    unknown,
-    exported_at,
-    loaded_at,
-) -> None:
+def _write_ledger(con: duckdb.DuckDBPyConnection, r: FileResult, loaded_at: dt.datetime) -> None:
     con.execute(
         f"insert into {RAW_SCHEMA}.file_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            sha,
-            name,
-            table,
-            generation,
-            encoding,
-            rows_in_file,
-            rows_loaded,
-            rows_quarantined,
-            status,
-            message,
-            unknown,
-            exported_at,
+            r.file_sha256,
+            r.source_file,
+            r.target_table,
+            r.header_generation,
+            r.encoding,
+            r.rows_in_file,
+            r.rows_loaded,
+            r.rows_quarantined,
+            r.status,
+            r.message,
+            r.unknown_columns,
+            r.exported_at,
             loaded_at,
         ],
     )
