@@ -2,9 +2,9 @@
 
     python bench/pipeline.py --customers 100000
 
-Writes bench/results/pipeline_<customers>.json with wall time per stage, rows, and peak memory
-(this process's and dbt's, which runs in its own process as it does under Dagster). Runs the same
-functions the Dagster assets call, without Dagster's own start-up (measured separately by the demo).
+Writes bench/results/pipeline_<customers>.json with wall time and peak memory per stage: the demo
+generator and dbt run in their own processes (dbt does under Dagster too), the loader in this one.
+Runs what the Dagster assets run, without Dagster's own start-up (measured by the demo).
 """
 
 from __future__ import annotations
@@ -24,16 +24,30 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.demo.exports import write_exports
-from ingestion.demo.shop import ShopParams, build_shop
+from ingestion.demo.shop import ShopParams
 from ingestion.loader import load_landing
 from ingestion.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 
 
-def _peak_mb(who: int) -> float:
-    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _timed(command: list[str], workdir: Path, env) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB, by GNU time) and stdout of a child process."""
+    peak_file = workdir / "peak_kb.txt"
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", "-o", str(peak_file), *command],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    return seconds, round(int(peak_file.read_text().split()[-1]) / 1024, 1), done.stdout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,22 +62,34 @@ def main(argv: list[str] | None = None) -> int:
     warehouse.unlink(missing_ok=True)
     stages: dict[str, float] = {}
 
-    started = time.perf_counter()
-    shop = build_shop(ShopParams(customers=args.customers))
-    stages["generate_shop"] = time.perf_counter() - started
-    started = time.perf_counter()
-    files = write_exports(shop, landing)
-    stages["write_exports"] = time.perf_counter() - started
-    export_bytes = sum(p.stat().st_size for p in files)
+    python = str(Path(sys.executable))
+    seconds, generate_peak, out = _timed(
+        [
+            python,
+            "-m",
+            "ingestion.demo",
+            "--landing",
+            str(landing),
+            "--truth",
+            str(workdir / "truth"),
+            "--customers",
+            str(args.customers),
+        ],
+        workdir,
+        os.environ,
+    )
+    shop = json.loads(out.strip().splitlines()[-1])
+    stages["generate_exports"] = seconds
+    export_bytes = sum(p.stat().st_size for p in landing.iterdir())
 
     started = time.perf_counter()
     with duckdb.connect(str(warehouse)) as con:
         report = load_landing(con, landing, b"bench-key-0123456789abcdef")
     stages["load_raw"] = time.perf_counter() - started
+    load_peak = _peak_mb()
 
     env = dict(os.environ, FUGOU_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    started = time.perf_counter()
-    subprocess.run(
+    seconds, dbt_peak, _ = _timed(
         [
             str(Path(sys.executable).with_name("dbt")),
             "build",
@@ -77,12 +103,12 @@ def main(argv: list[str] | None = None) -> int:
             "--log-path",
             str(workdir / "dbt_logs"),
             "--vars",
-            json.dumps({"as_of": shop.params.end.isoformat()}),
+            json.dumps({"as_of": ShopParams.end.isoformat()}),
         ],
-        env=env,
-        check=True,
+        workdir,
+        env,
     )
-    stages["dbt_build"] = time.perf_counter() - started
+    stages["dbt_build"] = seconds
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         marts = {
@@ -98,9 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             "duckdb": duckdb.__version__,
         },
         "customers": args.customers,
-        "orders": len(shop.orders),
-        "order_lines": len(shop.lines),
-        "export_files": len(files),
+        "orders": shop["orders"],
+        "order_lines": shop["order_lines"],
+        "export_files": shop["files"],
         "export_mb": round(export_bytes / 1e6, 1),
         "raw_rows_loaded": report.rows_loaded,
         "rows_quarantined": report.rows_quarantined,
@@ -109,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         "pipeline_seconds_load_plus_dbt": round(pipeline, 2),
         "dominant_stage": max(("load_raw", "dbt_build"), key=stages.get),
         "peak_rss_mb": {
-            "python (generate + load)": _peak_mb(resource.RUSAGE_SELF),
-            "dbt": _peak_mb(resource.RUSAGE_CHILDREN),
+            "generate_exports": generate_peak,
+            "load_raw": load_peak,
+            "dbt_build": dbt_peak,
         },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -167,7 +167,7 @@ def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
         header_norm = [normalise_header(h) for h in header]
         # Only the columns this file has are parsed; the rest are None in every row.
         plan = [
-            (c.name, positions[c.name], c.parse, c.required)
+            (c.name, positions[c.name], c.parse, c.required, {})
             for c in spec.columns
             if c.name in positions
         ]
@@ -179,6 +179,17 @@ def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
             yield _parse_record(spec, item, header, header_norm, plan, absent)
 
     return ParsedFile(spec, encoding, generation, header, unknown, items())
+
+
+# Parsers are pure, and most columns repeat a few values (states, shop, postage, flags), so each
+# file remembers what a cell parsed to; capped so unique columns (ids, times) cannot grow it.
+_MEMO_LIMIT = 20_000
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    message: str
 
 
 def _is_header(fields: list[str], header_norm: list[str]) -> bool:
@@ -195,7 +206,7 @@ def _parse_record(
     record: Record,
     header: list[str],
     header_norm: list[str],
-    plan: list[tuple[str, int, Any, bool]],
+    plan: list[tuple[str, int, Any, bool, dict]],
     absent: dict[str, None],
 ) -> Row | Reject:
     fields = record.fields
@@ -214,14 +225,21 @@ def _parse_record(
             record.text,
         )
     values: dict[str, Any] = dict(absent)
-    for name, pos, parse, required in plan:
-        try:
-            value = parse(fields[pos])
-        except ValueError as exc:
-            return Reject(record.line, f"{header[pos].strip()}: {exc}", record.text)
-        if required and value is None:
+    for name, pos, parse, required, memo in plan:
+        cell = fields[pos]
+        outcome = memo.get(cell, _MISSING)
+        if outcome is _MISSING:
+            try:
+                outcome = parse(cell)
+            except ValueError as exc:
+                outcome = _Failure(str(exc))
+            if len(memo) < _MEMO_LIMIT:
+                memo[cell] = outcome
+        if type(outcome) is _Failure:
+            return Reject(record.line, f"{header[pos].strip()}: {outcome.message}", record.text)
+        if required and outcome is None:
             return Reject(record.line, f"{name} is empty", record.text)
-        values[name] = value
+        values[name] = outcome
     for derived in spec.derived:
         values[derived.name] = derived.compute(values)
     return Row(record.line, values, record.text)
