@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.settings import SHOP_TZ
 from ingestion.sources import SPECS, SUPPORTED_SUFFIXES, detect_spec
 from ingestion.sources.csv_reading import Record, detect_encoding, read_records
 from ingestion.sources.spec import (
@@ -148,7 +149,7 @@ def load_landing(
     loaded_at: dt.datetime | None = None,
 ) -> LoadReport:
     ensure_raw_schema(con)
-    loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
+    loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)
     report = LoadReport()
     for path in landed_files(landing_dir):
         name = path.relative_to(landing_dir).as_posix()

@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingestion.demo.exports import LINES_2017, ORDERS_2018
 from ingestion.loader import load_landing, pseudonymise
@@ -195,3 +196,25 @@ def test_unsupported_and_unrecognised_files_are_ledgered_not_ignored(tmp_path, w
     assert "unsupported file type '.xlsx'" in results["report.xlsx"].message
     assert results["notes.csv"].status == "rejected"
     assert results["notes.csv"].rows_quarantined == 1
+
+
+def test_a_file_that_fails_midway_leaves_nothing_behind(tmp_path, warehouse, monkeypatch):
+    landing = tmp_path / "landing"
+    write_export(
+        landing / "ExportOrderList201903051200.csv",
+        ORDERS_2018,
+        [_order("3500000000000001"), _order("3500000000000002", **{"买家实际支付金额": "-1"})],
+    )
+    import ingestion.loader as loader
+
+    def disk_full(*args, **kwargs):
+        raise OSError("disk full while writing the ledger")
+
+    monkeypatch.setattr(loader, "_write_ledger", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        _load(warehouse, landing)
+    monkeypatch.undo()
+    for table in ("taobao_orders", "quarantine", "file_ledger"):
+        assert query(warehouse, f"select count(*) from raw.{table}") == [(0,)], table
+    # Once the fault is gone the same file loads in full.
+    assert _load(warehouse, landing).rows_loaded == 1
