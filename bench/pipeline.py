@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fugou-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     landing, warehouse = workdir / "landing", workdir / "warehouse.duckdb"
     shutil.rmtree(landing, ignore_errors=True)
     warehouse.unlink(missing_ok=True)
