@@ -9,10 +9,10 @@ re-saved files whose timestamps read `2019/3/5 8:07`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ingestion.demo import reference as ref
@@ -105,9 +105,10 @@ OVERLAP = pd.Timedelta(days=15)
 
 
 def write_exports(shop: Shop, landing: Path) -> list[Path]:
+    """Every export file, built column by column (a million-customer shop writes in minutes)."""
     landing.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    orders, lines = shop.orders.copy(), shop.lines
+    orders, lines = shop.orders.copy(), shop.lines.copy()
     per_order = lines.groupby("order_idx").agg(
         quantity=("quantity", "sum"),
         kinds=("line_no", "max"),
@@ -117,39 +118,29 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
     orders["item_kinds"] = per_order["kinds"].reindex(orders.index).to_numpy()
     titles = shop.products["title"].to_numpy()
     orders["item_title"] = titles[per_order["first_product"].reindex(orders.index).to_numpy()]
-    products = shop.products.to_dict("records")
+    orders["address"] = _addresses(orders)
+    products = shop.products
+    lines["title"] = products["title"].to_numpy()[lines["product_idx"]]
+    lines["price"] = products["price"].map("{:.2f}".format).to_numpy()[lines["product_idx"]]
+    lines["merchant_code"] = products["merchant_code"].to_numpy()[lines["product_idx"]]
+    lines["item_id"] = products["item_id"].to_numpy()[lines["product_idx"]]
     previous = pd.Timestamp(shop.params.start)
     for index, stamp in enumerate(export_schedule(shop.params.start, shop.params.end)):
         export_at = pd.Timestamp(stamp)
         window = (orders["created_at"] >= previous - OVERLAP) & (orders["created_at"] < export_at)
-        batch = orders[window]
+        batch = orders[window].copy()
         layout = layout_for(stamp, index)
-        states = _state_at(batch, export_at)
+        batch["state"] = _state_at(batch, export_at)
         name = stamp.strftime("%Y%m%d%H%M")
-        order_rows = (
-            _order_row(o, s, layout) for o, s in zip(batch.itertuples(), states, strict=True)
-        )
         path = landing / f"ExportOrderList{name}.csv"
-        _write(path, layout.orders_header, order_rows, layout, trailing_comma=False)
+        _write(path, layout.orders_header, _order_columns(batch, layout), layout, False)
         written.append(path)
-        state_by_idx = dict(zip(batch.index, states, strict=True))
-        order_by_idx = dict(zip(batch.index, batch.itertuples(), strict=True))
         line_batch = lines[lines["order_idx"].isin(batch.index)]
-        line_rows = (
-            _line_row(
-                line,
-                order_by_idx[line.order_idx],
-                state_by_idx[line.order_idx],
-                layout,
-                products[line.product_idx],
-            )
-            for line in line_batch.itertuples()
-        )
         path = landing / f"ExportOrderDetailList{name}.csv"
         _write(
             path,
             layout.lines_header,
-            line_rows,
+            _line_columns(line_batch, batch, layout),
             layout,
             trailing_comma=layout.lines_header is LINES_2017,
         )
@@ -159,152 +150,204 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
     return written
 
 
-def _state_at(batch: pd.DataFrame, at: pd.Timestamp) -> list[str]:
+def _state_at(batch: pd.DataFrame, at: pd.Timestamp) -> np.ndarray:
     """What the back office showed at export time: recent orders are still on their way."""
-    states = []
-    for o in batch.itertuples():
-        if o.outcome == "abandoned":
-            states.append(
-                "closed" if at - o.created_at > pd.Timedelta(days=1) else "pending_payment"
-            )
-        elif at < o.paid_at:
-            states.append("pending_payment")
-        elif o.outcome == "refunded" and at >= o.refunded_at:
-            states.append("closed")
-        elif at < o.shipped_at:
-            states.append("paid")
-        elif at < o.confirmed_at:
-            states.append("shipped")
-        else:
-            states.append("completed")
-    return states
-
-
-def _money(cents: int, suffix: str = "") -> str:
-    return f"{cents // 100}.{cents % 100:02d}{suffix}"
-
-
-def _ts(value, layout: ExportLayout) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    if layout.excel_resaved:
-        return f"{value.year}/{value.month}/{value.day} {value.hour}:{value.minute:02d}"
-    return value.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _address(o) -> str:
-    province, city, district, zip3 = ref.ADDRESSES[o.address_idx]
-    return f"{province} {city} {district} {o.street}({zip3}{o.address_idx % 10}00)"
-
-
-def _order_row(o, state: str, layout: ExportLayout) -> dict[str, str]:
-    paid = state != "pending_payment" and o.outcome != "abandoned"
-    refund = o.refund_cents if (state == "closed" or o.outcome == "partial_refund") and paid else 0
-    shipped = state in ("shipped", "completed") or (
-        state == "closed" and o.outcome == "refunded" and o.shipped_at < o.refunded_at
+    outcome = batch["outcome"].to_numpy()
+    abandoned = outcome == "abandoned"
+    return np.select(
+        [
+            abandoned & (at - batch["created_at"] > pd.Timedelta(days=1)).to_numpy(),
+            abandoned,
+            (at < batch["paid_at"]).to_numpy(),
+            (outcome == "refunded") & (at >= batch["refunded_at"]).to_numpy(),
+            (at < batch["shipped_at"]).to_numpy(),
+            (at < batch["confirmed_at"]).to_numpy(),
+        ],
+        ["closed", "pending_payment", "pending_payment", "closed", "paid", "shipped"],
+        default="completed",
     )
-    close_reason = "订单未关闭"
-    if state == "closed":
-        close_reason = "买家未付款" if o.outcome == "abandoned" else "退款"
-    phone = o.phone
-    row = {
-        "订单编号": f'="{o.order_id}"',
-        "买家会员名": o.buyer_nick,
-        "买家会员昵称": o.member_nickname,
-        "买家支付宝账号": o.alipay,
-        "支付单号": f"2{o.order_id[1:]}" if paid else "",
-        "买家应付货款": _money(o.goods_cents),
-        "买家应付邮费": _money(o.postage_cents),
-        "买家支付积分": "0",
-        "总金额": _money(o.goods_cents + o.postage_cents),
-        "返点积分": "0",
-        "买家实际支付金额": _money(o.paid_cents) if paid else "0.00",
-        "买家实际支付积分": "0",
-        "订单状态": STATUS_TEXT[state],
-        "收货人姓名": o.receiver_name,
-        "收货地址": _address(o),
-        "运送方式": "快递",
-        "联系手机": f"'{phone}",
-        "虚拟号过期时间": _ts(o.created_at + pd.Timedelta(days=30), layout)
-        if o.is_virtual_phone
-        else "",
-        "订单创建时间": _ts(o.created_at, layout),
-        "订单付款时间": _ts(o.paid_at, layout) if paid else "",
-        "宝贝标题": o.item_title,
-        "宝贝种类": str(o.item_kinds),
-        "宝贝总数量": str(o.item_quantity),
-        "店铺Id": SHOP_ID,
-        "店铺名称": SHOP_NAME,
-        "订单关闭原因": close_reason,
-        "卖家服务费": "0",
-        "买家服务费": "0元",
-        "是否手机订单": "手机订单" if o.is_mobile_order else "",
-        "特权订金订单id": '=""',
-        "是否上传合同照片": "否",
-        "是否上传小票": "否",
-        "是否代付": "否",
-        "天猫卡券抵扣": _money(o.discount_cents),
-        "集分宝抵扣": "0.00",
-        "退款金额": _money(refund),
-        "确认收货时间": _ts(o.confirmed_at, layout) if state == "completed" else "",
-        "打款商家金额": _money(o.paid_cents - refund, "元") if state == "completed" else "0.00元",
-        "发货时间": _ts(o.shipped_at, layout) if shipped else "",
-        "物流单号": f"No:{int(o.order_id) % 10**13}" if shipped else "",
-        "物流公司": "顺丰速运" if shipped else "",
-        "主订单编号": o.order_id,
-        "预售订单": "否",
-    }
-    return row
 
 
-def _line_row(line, order, state: str, layout: ExportLayout, product: dict) -> dict:
-    paid = state != "pending_payment" and order.outcome != "abandoned"
-    refund_status = "没有申请退款"
-    refund = 0
-    if paid and order.refund_cents and (state == "closed" or order.outcome == "partial_refund"):
-        refund_status = "退款成功"
-        refund = order.refund_cents if line.line_no == 1 else 0
-        refund = min(refund, line.line_paid_cents)
-    old_layout = layout.lines_header is LINES_2017
+def _money(cents, suffix: str = "") -> pd.Series:
+    cents = pd.Series(np.asarray(cents, dtype=np.int64))
+    whole = (cents // 100).astype(str)
+    return whole + "." + (cents % 100).astype(str).str.zfill(2) + suffix
+
+
+def _ts(values: pd.Series, layout: ExportLayout) -> pd.Series:
+    values = pd.Series(pd.to_datetime(values.to_numpy()))
+    if layout.excel_resaved:
+        dt_ = values.dt
+        text = (
+            dt_.year.astype("Int64").astype(str)
+            + "/"
+            + dt_.month.astype("Int64").astype(str)
+            + "/"
+            + dt_.day.astype("Int64").astype(str)
+            + " "
+            + dt_.hour.astype("Int64").astype(str)
+            + ":"
+            + dt_.minute.astype("Int64").astype(str).str.zfill(2)
+        )
+    else:
+        text = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return text.where(values.notna(), "")
+
+
+def _when(condition, value, otherwise="") -> pd.Series:
+    value = value if isinstance(value, pd.Series) else pd.Series([value] * len(condition))
+    return value.where(np.asarray(condition), otherwise)
+
+
+def _addresses(orders: pd.DataFrame) -> np.ndarray:
+    table = np.array([f"{p} {c} {d} " for p, c, d, _ in ref.ADDRESSES], dtype=object)
+    zips = np.array([f"{z}{i % 10}00" for i, (*_, z) in enumerate(ref.ADDRESSES)], dtype=object)
+    idx = orders["address_idx"].to_numpy()
+    return table[idx] + orders["street"].to_numpy() + "(" + zips[idx] + ")"
+
+
+def _order_columns(b: pd.DataFrame, layout: ExportLayout) -> dict[str, pd.Series]:
+    b = b.reset_index(drop=True)
+    n = len(b)
+    state = b["state"].to_numpy()
+    outcome = b["outcome"].to_numpy()
+    paid = (state != "pending_payment") & (outcome != "abandoned")
+    refund = np.where(
+        ((state == "closed") | (outcome == "partial_refund")) & paid, b["refund_cents"], 0
+    )
+    shipped = np.isin(state, ["shipped", "completed"]) | (
+        (state == "closed")
+        & (outcome == "refunded")
+        & (b["shipped_at"] < b["refunded_at"]).to_numpy()
+    )
+    completed = state == "completed"
+    close_reason = np.where(
+        state == "closed", np.where(outcome == "abandoned", "买家未付款", "退款"), "订单未关闭"
+    )
+    order_id = b["order_id"]
+    constant = lambda v: pd.Series([v] * n, dtype=object)  # noqa: E731
     return {
-        "订单编号": f'="{line.order_id}"',
-        "子订单编号": line.sub_order_id,
-        "主订单编号": line.order_id,
-        "标题": product["title"],
-        "价格": f"{product['price']:.2f}",
-        "购买数量": str(line.quantity),
-        "外部系统编号": product["merchant_code"] if old_layout else "",
-        "商品属性": "颜色分类：默认" if line.product_idx % 2 else "null",
-        "套餐信息": "",
-        "备注": "",
-        "订单状态": STATUS_TEXT[state],
-        "商家编码": product["merchant_code"],
-        "支付单号": "",
-        "买家应付货款": _money(line.line_goods_cents),
-        "买家实际支付金额": _money(line.line_paid_cents) if paid else "0.00",
-        "退款状态": refund_status,
-        "退款金额": _money(refund) if refund else "无退款申请",
-        "订单创建时间": _ts(order.created_at, layout),
-        "订单付款时间": _ts(order.paid_at, layout) if paid else "",
-        "商品id": product["item_id"],
-        "物流单号": "",
+        "订单编号": '="' + order_id + '"',
+        "买家会员名": b["buyer_nick"],
+        "买家会员昵称": b["member_nickname"],
+        "买家支付宝账号": b["alipay"],
+        "支付单号": _when(paid, "2" + order_id.str[1:]),
+        "买家应付货款": _money(b["goods_cents"]),
+        "买家应付邮费": _money(b["postage_cents"]),
+        "买家支付积分": constant("0"),
+        "总金额": _money(b["goods_cents"] + b["postage_cents"]),
+        "返点积分": constant("0"),
+        "买家实际支付金额": _when(paid, _money(b["paid_cents"]), "0.00"),
+        "买家实际支付积分": constant("0"),
+        "订单状态": pd.Series(state).map(STATUS_TEXT),
+        "收货人姓名": b["receiver_name"],
+        "收货地址": b["address"],
+        "运送方式": constant("快递"),
+        "联系手机": "'" + b["phone"],
+        "虚拟号过期时间": _when(
+            b["is_virtual_phone"], _ts(b["created_at"] + pd.Timedelta(days=30), layout)
+        ),
+        "订单创建时间": _ts(b["created_at"], layout),
+        "订单付款时间": _when(paid, _ts(b["paid_at"], layout)),
+        "宝贝标题": b["item_title"],
+        "宝贝种类": b["item_kinds"].astype(str),
+        "宝贝总数量": b["item_quantity"].astype(str),
+        "店铺Id": constant(SHOP_ID),
+        "店铺名称": constant(SHOP_NAME),
+        "订单关闭原因": pd.Series(close_reason),
+        "卖家服务费": constant("0"),
+        "买家服务费": constant("0元"),
+        "是否手机订单": _when(b["is_mobile_order"], "手机订单"),
+        "特权订金订单id": constant('=""'),
+        "是否上传合同照片": constant("否"),
+        "是否上传小票": constant("否"),
+        "是否代付": constant("否"),
+        "天猫卡券抵扣": _money(b["discount_cents"]),
+        "集分宝抵扣": constant("0.00"),
+        "退款金额": _money(refund),
+        "确认收货时间": _when(completed, _ts(b["confirmed_at"], layout)),
+        "打款商家金额": _when(completed, _money(b["paid_cents"] - refund, "元"), "0.00元"),
+        "发货时间": _when(shipped, _ts(b["shipped_at"], layout)),
+        "物流单号": _when(shipped, "No:" + (order_id.astype(np.int64) % 10**13).astype(str)),
+        "物流公司": _when(shipped, "顺丰速运"),
+        "主订单编号": order_id,
+        "预售订单": constant("否"),
     }
 
 
-def _cell(value: str) -> str:
-    if value.startswith("="):
-        return value  # Excel formula wrapping stays unquoted, as the back office writes it
-    return '"' + value.replace('"', '""') + '"'
+def _line_columns(lines: pd.DataFrame, orders: pd.DataFrame, layout: ExportLayout) -> dict:
+    lines = lines.reset_index(drop=True)
+    order = orders.loc[lines["order_idx"].to_numpy()].reset_index(drop=True)
+    n = len(lines)
+    state = order["state"].to_numpy()
+    outcome = order["outcome"].to_numpy()
+    paid = (state != "pending_payment") & (outcome != "abandoned")
+    refunded = (
+        paid
+        & (order["refund_cents"].to_numpy() != 0)
+        & ((state == "closed") | (outcome == "partial_refund"))
+    )
+    first_line = lines["line_no"].to_numpy() == 1
+    refund = np.where(
+        refunded & first_line,
+        np.minimum(order["refund_cents"].to_numpy(), lines["line_paid_cents"].to_numpy()),
+        0,
+    )
+    old_layout = layout.lines_header is LINES_2017
+    constant = lambda v: pd.Series([v] * n, dtype=object)  # noqa: E731
+    return {
+        "订单编号": '="' + lines["order_id"] + '"',
+        "子订单编号": lines["sub_order_id"],
+        "主订单编号": lines["order_id"],
+        "标题": lines["title"],
+        "价格": lines["price"],
+        "购买数量": lines["quantity"].astype(str),
+        "外部系统编号": lines["merchant_code"] if old_layout else constant(""),
+        "商品属性": pd.Series(np.where(lines["product_idx"] % 2, "颜色分类：默认", "null")),
+        "套餐信息": constant(""),
+        "备注": constant(""),
+        "订单状态": pd.Series(state).map(STATUS_TEXT),
+        "商家编码": lines["merchant_code"],
+        "支付单号": constant(""),
+        "买家应付货款": _money(lines["line_goods_cents"]),
+        "买家实际支付金额": _when(paid, _money(lines["line_paid_cents"]), "0.00"),
+        "退款状态": pd.Series(np.where(refunded, "退款成功", "没有申请退款")),
+        "退款金额": _when(refund != 0, _money(refund), "无退款申请"),
+        "订单创建时间": _ts(order["created_at"], layout),
+        "订单付款时间": _when(paid, _ts(order["paid_at"], layout)),
+        "商品id": lines["item_id"],
+        "物流单号": constant(""),
+    }
+
+
+# Cells the back office leaves bare: Excel formula wrapping of ids. Every other cell is quoted;
+# no demo value contains a double quote, so quoting needs no escaping.
+FORMULA_CELLS = frozenset({"订单编号", "特权订金订单id"})
+
+
+def _quoted(name: str, column: pd.Series) -> pd.Series:
+    column = column.astype(str).reset_index(drop=True)
+    return column if name in FORMULA_CELLS else '"' + column + '"'
 
 
 def _write(
-    path: Path, header: list[str], rows: Iterable[dict], layout: ExportLayout, trailing_comma: bool
+    path: Path,
+    header: list[str],
+    columns: dict[str, pd.Series],
+    layout: ExportLayout,
+    trailing_comma: bool,
 ) -> None:
     tail = "," if trailing_comma else ""
+    n = len(next(iter(columns.values())))
+    empty = pd.Series(['""'] * n, dtype=object)
+    cells = [
+        _quoted(h.strip(), columns[h.strip()]) if h.strip() in columns else empty for h in header
+    ]
+    body = cells[0].str.cat(cells[1:], sep=",") if n else pd.Series([], dtype=object)
     with path.open("w", encoding=layout.encoding, newline="") as out:
-        out.write(",".join(_cell(h) for h in header) + "\r\n")
-        for row in rows:
-            out.write(",".join(_cell(row.get(h.strip(), "")) for h in header) + tail + "\r\n")
+        out.write(",".join('"' + h + '"' for h in header) + "\r\n")
+        for line in body:
+            out.write(line + tail + "\r\n")
 
 
 def _write_products(shop: Shop, landing: Path) -> Path:
