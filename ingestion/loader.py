@@ -15,7 +15,10 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import multiprocessing
+import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.settings import SHOP_TZ
-from ingestion.sources import SPECS, SUPPORTED_SUFFIXES, detect_spec
+from ingestion.sources import SPEC_BY_TABLE, SPECS, SUPPORTED_SUFFIXES, detect_spec
 from ingestion.sources.csv_reading import Record, detect_encoding, read_records
 from ingestion.sources.spec import (
     FileRejected,
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
 CHUNK_ROWS = 50_000
+# Below this many bytes of new files, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 64 << 20
 LINEAGE_COLUMNS = (
     ("_source_file", "VARCHAR"),
     ("_source_line", "INTEGER"),
@@ -147,23 +152,145 @@ def load_landing(
     landing_dir: Path,
     pii_key: bytes,
     loaded_at: dt.datetime | None = None,
+    workers: int | None = None,
 ) -> LoadReport:
+    """Load every new file in the landing folder, oldest name first.
+
+    Parsing is pure Python and the slowest part, so with more than one file to parse it runs in
+    worker processes (`workers`, default: one per core) while this process commits finished files
+    in name order, one transaction each. Small loads stay in this process.
+    """
     ensure_raw_schema(con)
     loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)
     report = LoadReport()
+    pending: list[tuple[Path, str, str]] = []
     for path in landed_files(landing_dir):
         name = path.relative_to(landing_dir).as_posix()
-        result = load_file(con, path, name, pii_key, loaded_at)
+        sha = file_sha256(path)
+        if _in_ledger(con, sha):
+            report.files.append(
+                FileResult(name, "skipped", message="already loaded (same SHA-256)")
+            )
+        else:
+            pending.append((path, name, sha))
+    if workers is None:
+        big = sum(path.stat().st_size for path, _, _ in pending) >= PARALLEL_MIN_BYTES
+        workers = (os.cpu_count() or 1) if big and len(pending) > 1 else 1
+    with tempfile.TemporaryDirectory(prefix="fugou-load-") as spool_dir:
+        jobs = [(path, name, sha, pii_key, Path(spool_dir)) for path, name, sha in pending]
+        if workers > 1:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                for prepared in pool.map(_prepare_job, jobs):
+                    report.files.append(_commit(con, prepared, loaded_at))
+        else:
+            for job in jobs:
+                report.files.append(_commit(con, _prepare_job(job), loaded_at))
+    for result in report.files:
         log.info(
             "%s: %s (%s loaded, %s quarantined) %s",
-            name,
+            result.source_file,
             result.status,
             result.rows_loaded,
             result.rows_quarantined,
             result.message,
         )
-        report.files.append(result)
     return report
+
+
+def _in_ledger(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
+    query = f"select 1 from {RAW_SCHEMA}.file_ledger where file_sha256 = ?"
+    return con.execute(query, [sha]).fetchone() is not None
+
+
+@dataclass
+class PreparedFile:
+    """A file parsed outside the database: good rows spooled as CSV, rejected rows listed."""
+
+    path: Path
+    name: str
+    sha: str
+    table: str | None  # the raw table (FileSpec holds functions, which do not cross processes)
+    rejection: str | None = None  # the reason the whole file cannot be loaded
+    generation: str | None = None
+    encoding: str | None = None
+    unknown_columns: str = ""
+    rows_in_file: int = 0
+    spool: Path | None = None
+    rejects: Path | None = None
+
+
+def _prepare_job(job: tuple[Path, str, str, bytes, Path]) -> PreparedFile:
+    return prepare_file(*job)
+
+
+def prepare_file(path: Path, name: str, sha: str, pii_key: bytes, spool_dir: Path) -> PreparedFile:
+    """Parse one file into a spool of typed, pseudonymised rows and a list of rejected rows.
+
+    No database here: this runs in worker processes. Spooled cells are what DuckDB casts; the
+    parsers return None, never '', for an empty cell, so '' in the spool means NULL.
+    """
+    supported = path.suffix.lower() in SUPPORTED_SUFFIXES
+    spec = detect_spec(path) if supported else None
+    if spec is None:
+        reason = (
+            "file rejected: not a recognised export (no file-name prefix or header matched)"
+            if supported
+            else f"file rejected: unsupported file type {path.suffix!r}"
+        )
+        return PreparedFile(path, name, sha, None, rejection=reason)
+    try:
+        parsed = parse_file(spec, path)
+    except FileRejected as exc:
+        return PreparedFile(
+            path, name, sha, spec.table, rejection=f"file rejected as {spec.table}: {exc}"
+        )
+    prepared = PreparedFile(
+        path,
+        name,
+        sha,
+        spec.table,
+        generation=parsed.generation,
+        encoding=parsed.encoding,
+        unknown_columns=", ".join(parsed.unknown_columns),
+        spool=spool_dir / f"{sha}.rows.csv",
+        rejects=spool_dir / f"{sha}.rejects.csv",
+    )
+    value_names = [c.name for c in spec.columns] + [d.name for d in spec.derived]
+    with (
+        prepared.spool.open("w", newline="", encoding="utf-8") as rows_out,
+        prepared.rejects.open("w", newline="", encoding="utf-8") as rejects_out,
+    ):
+        rows, rejects = csv.writer(rows_out), csv.writer(rejects_out)
+        for item in parsed.items:
+            prepared.rows_in_file += 1
+            if isinstance(item, Reject):
+                rejects.writerow([item.line, item.reason, item.raw_text])
+                continue
+            values = item.values
+            for column in spec.pii_columns:
+                values[column] = pseudonymise(pii_key, values[column])
+            rows.writerow([values[n] for n in value_names] + [item.line, item.raw_text])
+    return prepared
+
+
+def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: dt.datetime):
+    """One transaction per file: its rows, its quarantined rows and its ledger entry."""
+    if _in_ledger(con, prepared.sha):  # the same bytes landed twice in one run
+        return FileResult(prepared.name, "skipped", message="already loaded (same SHA-256)")
+    exported_at = exported_at_from_name(prepared.path)
+    con.begin()
+    try:
+        result = _load_in_transaction(con, prepared, loaded_at, exported_at)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    finally:
+        for spooled in (prepared.spool, prepared.rejects):
+            if spooled is not None:
+                spooled.unlink(missing_ok=True)
+    return result
 
 
 def load_file(
@@ -173,72 +300,31 @@ def load_file(
     pii_key: bytes,
     loaded_at: dt.datetime,
 ) -> FileResult:
+    """Load one file in this process (what load_landing does for each new file)."""
     sha = file_sha256(path)
-    if con.execute(
-        f"select 1 from {RAW_SCHEMA}.file_ledger where file_sha256 = ?", [sha]
-    ).fetchone():
-        return FileResult(name, "skipped", message="already loaded (same SHA-256)")
-    exported_at = exported_at_from_name(path)
-    con.begin()
-    try:
-        result = _load_in_transaction(con, path, name, sha, pii_key, loaded_at, exported_at)
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
-    return result
+    with tempfile.TemporaryDirectory(prefix="fugou-load-") as spool_dir:
+        return _commit(con, prepare_file(path, name, sha, pii_key, Path(spool_dir)), loaded_at)
 
 
 def _load_in_transaction(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
-    name: str,
-    sha: str,
-    pii_key: bytes,
+    prepared: PreparedFile,
     loaded_at: dt.datetime,
     exported_at: dt.datetime | None,
 ) -> FileResult:
+    path, name, sha = prepared.path, prepared.name, prepared.sha
+    spec = SPEC_BY_TABLE[prepared.table] if prepared.table else None
     quarantine = _QuarantineWriter(con, name, sha, loaded_at)
-    spec = detect_spec(path) if path.suffix.lower() in SUPPORTED_SUFFIXES else None
-    if spec is None:
-        reason = (
-            f"file rejected: unsupported file type {path.suffix!r}"
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES
-            else "file rejected: not a recognised export (no file-name prefix or header matched)"
-        )
+    if prepared.rejection is not None:
         return _reject_whole_file(
-            con, path, name, sha, None, reason, quarantine, loaded_at, exported_at
+            con, path, name, sha, spec, prepared.rejection, quarantine, loaded_at, exported_at
         )
-    try:
-        parsed = parse_file(spec, path)
-    except FileRejected as exc:
-        reason = f"file rejected as {spec.table}: {exc}"
-        return _reject_whole_file(
-            con, path, name, sha, spec, reason, quarantine, loaded_at, exported_at
-        )
-
     con.execute(
         "create or replace temp table _incoming as select *, cast(null as varchar) "
         f"as _raw_text from {RAW_SCHEMA}.{spec.table} limit 0"
     )
-    rows_in_file = 0
-    value_names = [c.name for c in spec.columns] + [d.name for d in spec.derived]
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8") as spool:
-        # Parsed rows are spooled as CSV and read by DuckDB in one pass: one Python->DuckDB
-        # hand-over per file instead of one per cell, and memory stays flat for any file size.
-        writer = csv.writer(spool)
-        for item in parsed.items:
-            rows_in_file += 1
-            if isinstance(item, Reject):
-                quarantine.add(item.line, spec.table, item.reason, item.raw_text)
-                continue
-            values = item.values
-            for column in spec.pii_columns:
-                values[column] = pseudonymise(pii_key, values[column])
-            writer.writerow([values[n] for n in value_names] + [item.line, item.raw_text])
-        spool.flush()
-        _read_spool(con, spool.name, spec, name, sha, exported_at, loaded_at)
-
+    _read_spool(con, str(prepared.spool), spec, name, sha, exported_at, loaded_at)
+    quarantine.add_from_csv(prepared.rejects, spec.table)
     _quarantine_excel_damage(con, spec, quarantine)
     _quarantine_conflicts(con, spec, quarantine)
     con.execute(
@@ -247,19 +333,18 @@ def _load_in_transaction(
     rows_loaded = con.execute("select count(*) from _incoming").fetchone()[0]
     con.execute("drop table _incoming")
     quarantine.flush()
-    unknown = ", ".join(parsed.unknown_columns)
-    message = f"unknown columns ignored: {unknown}" if unknown else ""
+    unknown = prepared.unknown_columns
     result = FileResult(
         source_file=name,
         status="loaded",
         target_table=spec.table,
-        rows_in_file=rows_in_file,
+        rows_in_file=prepared.rows_in_file,
         rows_loaded=rows_loaded,
         rows_quarantined=quarantine.count,
-        message=message,
+        message=f"unknown columns ignored: {unknown}" if unknown else "",
         file_sha256=sha,
-        header_generation=parsed.generation,
-        encoding=parsed.encoding,
+        header_generation=prepared.generation,
+        encoding=prepared.encoding,
         unknown_columns=unknown,
         exported_at=exported_at,
     )
@@ -297,7 +382,7 @@ def _read_spool(
             cast($loaded as timestamp) as _loaded_at
         from read_csv(
             $spool, header = false, columns = {columns!r}, quote = '"', escape = '"',
-            delim = ',', nullstr = '', auto_detect = false
+            delim = ',', new_line = '\\r\\n', nullstr = '', auto_detect = false
         )
         """,
         {
@@ -458,6 +543,27 @@ class _QuarantineWriter:
         finally:
             self.con.unregister("_qbatch")
         self.pending = []
+
+    def add_from_csv(self, rejects: Path, table: str) -> None:
+        """Rejected rows spooled by prepare_file (line, reason, raw text)."""
+        self.flush()
+        added = self.con.execute(
+            f"""
+            insert into {RAW_SCHEMA}.quarantine
+            select $file, line, $sha, $table, reason, raw_text, cast($at as timestamp)
+            from read_csv($rejects, header = false, auto_detect = false, quote = '"',
+                          escape = '"', delim = ',', new_line = '\\r\\n',
+                          columns = {{'line': 'INTEGER', 'reason': 'VARCHAR', 'raw_text': 'VARCHAR'}})
+            """,
+            {
+                "file": self.name,
+                "sha": self.sha,
+                "table": table,
+                "rejects": str(rejects),
+                "at": self.loaded_at.isoformat(sep=" "),
+            },
+        ).fetchone()[0]
+        self.count += added
 
     def move_from_incoming(self, table: str, where: str, reason_sql: str) -> None:
         """Rows caught by a whole-file rule leave `_incoming` for quarantine with their raw line."""

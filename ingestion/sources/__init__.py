@@ -9,6 +9,7 @@ from ingestion.sources.spec import FileSpec, matches_header, read_header
 from ingestion.sources.taobao_exports import ORDER_LINES, ORDERS
 
 SPECS: tuple[FileSpec, ...] = (ORDERS, ORDER_LINES, PRODUCTS)
+SPEC_BY_TABLE = {spec.table: spec for spec in SPECS}
 SUPPORTED_SUFFIXES = (".csv",)
 
 

@@ -26,6 +26,11 @@ from ingestion.sources.values import (
 MONEY = "DECIMAL(18,2)"
 TS = "TIMESTAMP"
 
+
+def _receiver_mobile_kind(values: dict) -> str | None:
+    return phone_kind(values["receiver_mobile"])
+
+
 ORDERS = FileSpec(
     table="taobao_orders",
     description="订单报表: one row per order as the seller back office exported it",
@@ -80,7 +85,7 @@ ORDERS = FileSpec(
         Column("presale_flag", ("预售订单",), parse_text),
         Column("main_order_id", ("主订单编号",), parse_optional_order_id),
     ),
-    derived=(Derived("receiver_mobile_kind", lambda v: phone_kind(v["receiver_mobile"])),),
+    derived=(Derived("receiver_mobile_kind", _receiver_mobile_kind),),
     conflict_key="order_id",
     conflict_value="buyer_paid_amount",
     conflict_when_not_null="paid_at",

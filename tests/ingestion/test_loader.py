@@ -218,3 +218,22 @@ def test_a_file_that_fails_midway_leaves_nothing_behind(tmp_path, warehouse, mon
         assert query(warehouse, f"select count(*) from raw.{table}") == [(0,)], table
     # Once the fault is gone the same file loads in full.
     assert _load(warehouse, landing).rows_loaded == 1
+
+
+def test_worker_processes_load_exactly_what_one_process_loads(tmp_path):
+    from ingestion.demo.exports import write_exports
+    from ingestion.demo.shop import ShopParams, build_shop
+
+    landing = tmp_path / "landing"
+    write_exports(build_shop(ShopParams(customers=150, seed=4)), landing)
+    bad = landing / "ExportOrderList209901011200.csv"
+    write_export(bad, ORDERS_2018, [_order("3500000000000009", **{"买家实际支付金额": "-2"})])
+    snapshots = []
+    for workers in (1, 2):
+        warehouse = tmp_path / f"w{workers}.duckdb"
+        with duckdb.connect(str(warehouse)) as con:
+            report = load_landing(con, landing, PII_KEY, LOADED_AT, workers=workers)
+        assert report.count("loaded") == len(list(landing.iterdir()))
+        snapshots.append(_table_snapshot(warehouse))
+    assert snapshots[0] == snapshots[1]
+    assert len(snapshots[0]["quarantine"]) == 1
