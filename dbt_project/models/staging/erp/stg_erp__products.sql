@@ -11,10 +11,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by merchant_code
-            order by _exported_at desc nulls last, _source_file desc, _source_line desc
-        ) as export_recency_rank
+        {{ export_recency_rank('merchant_code') }} as export_recency_rank
     from source
 
 ),

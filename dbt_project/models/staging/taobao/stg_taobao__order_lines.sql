@@ -13,10 +13,7 @@ newest_file_per_order as (
 
     select
         *,
-        dense_rank() over (
-            partition by order_id
-            order by _exported_at desc nulls last, _source_file desc
-        ) as export_recency_rank
+        {{ export_recency_rank('order_id', whole_file=true) }} as export_recency_rank
     from source
 
 ),

@@ -12,10 +12,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by order_id
-            order by _exported_at desc nulls last, _source_file desc, _source_line desc
-        ) as export_recency_rank
+        {{ export_recency_rank('order_id') }} as export_recency_rank
     from source
 
 ),
