@@ -27,8 +27,8 @@ class Settings:
     warehouse: Path
     as_of: dt.date
     pii_key: bytes
-    dbt_target: str = "duckdb"
-    published_warehouse: Path = DEFAULT_HOME / "bi.duckdb"
+    dbt_target: str
+    published_warehouse: Path  # the copy of the marts BI tools open
 
     def dbt_vars(self) -> dict[str, str]:
         return {"as_of": self.as_of.isoformat()}
