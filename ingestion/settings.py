@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,9 +26,9 @@ class Settings:
     landing_dir: Path
     warehouse: Path
     as_of: dt.date
-    pii_key: bytes
     dbt_target: str
     published_warehouse: Path  # the copy of the marts BI tools open
+    pii_key: bytes = field(repr=False, default=b"")  # a secret: never in logs
 
     def dbt_vars(self) -> dict[str, str]:
         return {"as_of": self.as_of.isoformat()}
