@@ -30,6 +30,10 @@ class Settings:
     published_warehouse: Path  # the copy of the marts BI tools open
     pii_key: bytes = field(repr=False, default=b"")  # a secret: never in logs
 
+    def __post_init__(self) -> None:
+        if not self.pii_key:
+            raise SettingsError("Settings need a PII key (FUGOU_PII_KEY or FUGOU_PII_KEY_FILE)")
+
     def dbt_vars(self) -> dict[str, str]:
         return {"as_of": self.as_of.isoformat()}
 
