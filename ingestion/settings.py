@@ -17,6 +17,21 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOME = PROJECT_ROOT / ".fugou"
 
 
+TELEMETRY_OFF = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def disable_telemetry() -> None:
+    """Fugou runs offline and phones nobody: dbt, Great Expectations and Dagster are told so even
+    when started without scripts/env.sh (which sets the same variables)."""
+    for name, value in TELEMETRY_OFF.items():
+        os.environ.setdefault(name, value)
+
+
 class SettingsError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
