@@ -2,5 +2,5 @@
 
 from ingestion.settings import disable_telemetry
 
-# Before Dagster, dbt and Great Expectations read their switches, however the process started.
+# Before dbt and Great Expectations read their switches, however the process started.
 disable_telemetry()

@@ -20,14 +20,14 @@ DEFAULT_HOME = PROJECT_ROOT / ".fugou"
 TELEMETRY_OFF = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "GX_ANALYTICS_ENABLED": "false",
-    "DAGSTER_DISABLE_TELEMETRY": "1",
     "DO_NOT_TRACK": "1",
 }
 
 
 def disable_telemetry() -> None:
-    """Fugou runs offline and phones nobody: dbt, Great Expectations and Dagster are told so even
-    when started without scripts/env.sh (which sets the same variables)."""
+    """Fugou runs offline and phones nobody: dbt and Great Expectations are told so even when
+    started without scripts/env.sh. Dagster reads only $DAGSTER_HOME/dagster.yaml for this, which
+    scripts/setup.sh writes with `telemetry: enabled: false`."""
     for name, value in TELEMETRY_OFF.items():
         os.environ.setdefault(name, value)
 
