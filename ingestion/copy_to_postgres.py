@@ -17,6 +17,7 @@ import duckdb
 import psycopg2
 
 from ingestion.settings import load_settings
+from ingestion.warehouse import tables_in_schema
 
 _TYPE_MAP = {
     "VARCHAR": "text",
@@ -38,14 +39,7 @@ def _pg_type(duck_type: str) -> str:
 def copy_raw_schema(warehouse: Path, dsn: str, schema: str = "raw") -> dict[str, int]:
     copied: dict[str, int] = {}
     with duckdb.connect(str(warehouse), read_only=True) as duck, psycopg2.connect(dsn) as pg:
-        tables = [
-            t
-            for (t,) in duck.execute(
-                "select table_name from information_schema.tables where table_schema = ? "
-                "order by table_name",
-                [schema],
-            ).fetchall()
-        ]
+        tables = tables_in_schema(duck, schema)
         with pg.cursor() as cur:
             cur.execute(f'create schema if not exists "{schema}"')
             for table in tables:

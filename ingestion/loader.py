@@ -293,19 +293,6 @@ def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: d
     return result
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    name: str,
-    pii_key: bytes,
-    loaded_at: dt.datetime,
-) -> FileResult:
-    """Load one file in this process (what load_landing does for each new file)."""
-    sha = file_sha256(path)
-    with tempfile.TemporaryDirectory(prefix="fugou-load-") as spool_dir:
-        return _commit(con, prepare_file(path, name, sha, pii_key, Path(spool_dir)), loaded_at)
-
-
 def _load_in_transaction(
     con: duckdb.DuckDBPyConnection,
     prepared: PreparedFile,

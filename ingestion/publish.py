@@ -13,19 +13,14 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.warehouse import tables_in_schema
+
 
 def publish_marts(con: duckdb.DuckDBPyConnection, target: Path, schema: str = "marts") -> dict:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.tmp")
     staging.unlink(missing_ok=True)
-    tables = [
-        t
-        for (t,) in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = ? and table_catalog = current_database() order by table_name",
-            [schema],
-        ).fetchall()
-    ]
+    tables = tables_in_schema(con, schema)
     con.execute(f"attach '{staging}' as bi_publish")
     try:
         con.execute(f"create schema bi_publish.{schema}")
