@@ -10,10 +10,9 @@ replaced by an HMAC-SHA256 pseudonym here, before anything downstream can see it
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import datetime as dt
 import hashlib
-import hmac
 import logging
 import multiprocessing
 import os
@@ -25,16 +24,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.prepare import PreparedFile, prepare_file
 from ingestion.settings import SHOP_TZ
-from ingestion.sources import SPEC_BY_TABLE, SPECS, SUPPORTED_SUFFIXES, detect_spec
-from ingestion.sources.csv_reading import Record, detect_encoding, read_records
-from ingestion.sources.spec import (
-    FileRejected,
-    FileSpec,
-    Reject,
-    exported_at_from_name,
-    parse_file,
-)
+from ingestion.sources import SPEC_BY_TABLE, SPECS, SUPPORTED_SUFFIXES
+from ingestion.sources.csv_reading import Record, detect_encoding, line_texts, read_records
+from ingestion.sources.spec import FileSpec, exported_at_from_name
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +105,6 @@ class LoadReport:
         return sum(f.rows_quarantined for f in self.files)
 
 
-def pseudonymise(key: bytes, value: str | None) -> str | None:
-    """HMAC-SHA256 keyed by FUGOU_PII_KEY: stable joins across sources, no way back without the key."""
-    if value is None:
-        return None
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -176,8 +163,9 @@ def load_landing(
     if workers is None:
         big = sum(path.stat().st_size for path, _, _ in pending) >= PARALLEL_MIN_BYTES
         workers = (os.cpu_count() or 1) if big and len(pending) > 1 else 1
-    with tempfile.TemporaryDirectory(prefix="fugou-load-") as spool_dir:
-        jobs = [(path, name, sha, pii_key, Path(spool_dir)) for path, name, sha in pending]
+    with tempfile.TemporaryDirectory(prefix="fugou-load-") as spool_dir, _one_checkpoint(con):
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        jobs = [(path, name, sha, pii_key, Path(spool_dir), threads) for path, name, sha in pending]
         if workers > 1:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -198,80 +186,26 @@ def load_landing(
     return report
 
 
+@contextlib.contextmanager
+def _one_checkpoint(con: duckdb.DuckDBPyConnection):
+    """Each file still commits (to the write-ahead log) on its own, but the database file is
+    compacted once at the end instead of after every big file: 14 s -> 8 s at 100k customers."""
+    (previous,) = con.execute("select current_setting('checkpoint_threshold')").fetchone()
+    con.execute("set checkpoint_threshold = '64GB'")
+    try:
+        yield
+    finally:
+        con.execute(f"set checkpoint_threshold = '{previous}'")
+        con.execute("checkpoint")
+
+
 def _in_ledger(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
     query = f"select 1 from {RAW_SCHEMA}.file_ledger where file_sha256 = ?"
     return con.execute(query, [sha]).fetchone() is not None
 
 
-@dataclass
-class PreparedFile:
-    """A file parsed outside the database: good rows spooled as CSV, rejected rows listed."""
-
-    path: Path
-    name: str
-    sha: str
-    table: str | None  # the raw table (FileSpec holds functions, which do not cross processes)
-    rejection: str | None = None  # the reason the whole file cannot be loaded
-    generation: str | None = None
-    encoding: str | None = None
-    unknown_columns: str = ""
-    rows_in_file: int = 0
-    spool: Path | None = None
-    rejects: Path | None = None
-
-
-def _prepare_job(job: tuple[Path, str, str, bytes, Path]) -> PreparedFile:
+def _prepare_job(job: tuple[Path, str, str, bytes, Path, int]) -> PreparedFile:
     return prepare_file(*job)
-
-
-def prepare_file(path: Path, name: str, sha: str, pii_key: bytes, spool_dir: Path) -> PreparedFile:
-    """Parse one file into a spool of typed, pseudonymised rows and a list of rejected rows.
-
-    No database here: this runs in worker processes. Spooled cells are what DuckDB casts; the
-    parsers return None, never '', for an empty cell, so '' in the spool means NULL.
-    """
-    supported = path.suffix.lower() in SUPPORTED_SUFFIXES
-    spec = detect_spec(path) if supported else None
-    if spec is None:
-        reason = (
-            "file rejected: not a recognised export (no file-name prefix or header matched)"
-            if supported
-            else f"file rejected: unsupported file type {path.suffix!r}"
-        )
-        return PreparedFile(path, name, sha, None, rejection=reason)
-    try:
-        parsed = parse_file(spec, path)
-    except FileRejected as exc:
-        return PreparedFile(
-            path, name, sha, spec.table, rejection=f"file rejected as {spec.table}: {exc}"
-        )
-    prepared = PreparedFile(
-        path,
-        name,
-        sha,
-        spec.table,
-        generation=parsed.generation,
-        encoding=parsed.encoding,
-        unknown_columns=", ".join(parsed.unknown_columns),
-        spool=spool_dir / f"{sha}.rows.csv",
-        rejects=spool_dir / f"{sha}.rejects.csv",
-    )
-    value_names = [c.name for c in spec.columns] + [d.name for d in spec.derived]
-    with (
-        prepared.spool.open("w", newline="", encoding="utf-8") as rows_out,
-        prepared.rejects.open("w", newline="", encoding="utf-8") as rejects_out,
-    ):
-        rows, rejects = csv.writer(rows_out), csv.writer(rejects_out)
-        for item in parsed.items:
-            prepared.rows_in_file += 1
-            if isinstance(item, Reject):
-                rejects.writerow([item.line, item.reason, item.raw_text])
-                continue
-            values = item.values
-            for column in spec.pii_columns:
-                values[column] = pseudonymise(pii_key, values[column])
-            rows.writerow([values[n] for n in value_names] + [item.line, item.raw_text])
-    return prepared
 
 
 def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: dt.datetime):
@@ -287,7 +221,7 @@ def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: d
         con.rollback()
         raise
     finally:
-        for spooled in (prepared.spool, prepared.rejects):
+        for spooled in (*prepared.typed, prepared.rejects):
             if spooled is not None:
                 spooled.unlink(missing_ok=True)
     return result
@@ -306,20 +240,30 @@ def _load_in_transaction(
         return _reject_whole_file(
             con, path, name, sha, spec, prepared.rejection, quarantine, loaded_at, exported_at
         )
+    typed = [str(p) for p in prepared.typed]
+    # Rows go straight into the raw table (copying them through a staging table cost as much
+    # as the insert); whole-file rules then look at, and move out, this file's rows only.
+    inserted = _insert_typed(con, spec.table, typed, name, sha, exported_at, loaded_at)
     con.execute(
-        "create or replace temp table _incoming as select *, cast(null as varchar) "
-        f"as _raw_text from {RAW_SCHEMA}.{spec.table} limit 0"
+        f"""
+        create or replace temp view _incoming as
+        select r.*, p._raw_text
+        from {RAW_SCHEMA}.{spec.table} r
+        left join (
+            select _source_line, _raw_text
+            from read_parquet({_sql_list(typed)}, union_by_name = true)
+            where _raw_text is not null
+        ) p using (_source_line)
+        where r._file_sha256 = '{_sql_text(sha)}'
+        """
     )
-    _read_spool(con, str(prepared.spool), spec, name, sha, exported_at, loaded_at)
     quarantine.add_from_csv(prepared.rejects, spec.table)
     _quarantine_excel_damage(con, spec, quarantine)
     _quarantine_conflicts(con, spec, quarantine)
-    con.execute(
-        f"insert into {RAW_SCHEMA}.{spec.table} by name select * exclude (_raw_text) from _incoming"
-    )
-    rows_loaded = con.execute("select count(*) from _incoming").fetchone()[0]
-    con.execute("drop table _incoming")
+    con.execute("drop view _incoming")
+    rows_loaded = inserted - quarantine.moved
     quarantine.flush()
+    _fill_raw_text(con, prepared)
     unknown = prepared.unknown_columns
     result = FileResult(
         source_file=name,
@@ -339,47 +283,68 @@ def _load_in_transaction(
     return result
 
 
-def _read_spool(
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join(f"'{_sql_text(v)}'" for v in values) + "]"
+
+
+def _insert_typed(
     con: duckdb.DuckDBPyConnection,
-    spool: str,
-    spec: FileSpec,
+    table: str,
+    typed: list[str],
     source_file: str,
     sha: str,
     exported_at: dt.datetime | None,
     loaded_at: dt.datetime,
-) -> None:
-    """DuckDB types the spooled rows; the lineage every row of a file shares is added here.
-
-    Parsers return no empty strings (empty cells are None), so '' in the spool means NULL.
-    """
-    stored = spec.stored_columns()
-    columns = {f"c{i}": sql_type for i, (_, sql_type) in enumerate(stored)}
-    columns |= {"c_line": "INTEGER", "c_raw": "VARCHAR"}
-    select = ", ".join(f"c{i} as {name}" for i, (name, _) in enumerate(stored))
-    con.execute(
+) -> int:
+    """The typed rows a worker prepared, with the lineage every row of a file shares."""
+    (inserted,) = con.execute(
         f"""
-        insert into _incoming by name
+        insert into {RAW_SCHEMA}.{table} by name
         select
-            {select},
-            c_line as _source_line,
-            c_raw as _raw_text,
+            * exclude (_raw_text),
             $file as _source_file,
             $sha as _file_sha256,
             cast($exported as timestamp) as _exported_at,
             cast($loaded as timestamp) as _loaded_at
-        from read_csv(
-            $spool, header = false, columns = {columns!r}, quote = '"', escape = '"',
-            delim = ',', new_line = '\\r\\n', nullstr = '', auto_detect = false
-        )
+        from read_parquet($typed, union_by_name = true)
         """,
         {
             "file": source_file,
             "sha": sha,
-            "spool": spool,
+            "typed": typed,
             "exported": exported_at.isoformat(sep=" ") if exported_at else None,
             "loaded": loaded_at.isoformat(sep=" "),
         },
-    )
+    ).fetchone()
+    return inserted
+
+
+def _fill_raw_text(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> None:
+    """Rows typed in SQL travel without their raw text; the few quarantined get it back here."""
+    missing = con.execute(
+        f"select source_line from {RAW_SCHEMA}.quarantine where file_sha256 = ? and raw_text is null",
+        [prepared.sha],
+    ).fetchall()
+    if not missing:
+        return
+    texts = line_texts(prepared.path, prepared.encoding, {line for (line,) in missing})
+    frame = pd.DataFrame({"line": list(texts), "text": list(texts.values())})
+    con.register("_texts", frame)
+    try:
+        con.execute(
+            f"""
+            update {RAW_SCHEMA}.quarantine q set raw_text = t.text
+            from _texts t
+            where q.file_sha256 = ? and q.source_line = t.line and q.raw_text is null
+            """,
+            [prepared.sha],
+        )
+    finally:
+        con.unregister("_texts")
 
 
 def _quarantine_excel_damage(con, spec: FileSpec, quarantine: _QuarantineWriter) -> None:
@@ -423,6 +388,7 @@ def _quarantine_conflicts(con, spec: FileSpec, quarantine: _QuarantineWriter) ->
             from incoming i
             join {RAW_SCHEMA}.{spec.table} r
               on r.{key} = i.k and r.{value} <> i.v and r.{when} is not null
+             and r._file_sha256 <> '{_sql_text(quarantine.sha)}'
             group by i.k
         )
         select * from in_file
@@ -502,6 +468,7 @@ class _QuarantineWriter:
         self.con, self.name, self.sha, self.loaded_at = con, name, sha, loaded_at
         self.pending: list[tuple] = []
         self.count = 0
+        self.moved = 0  # rows taken back out of the raw table
 
     def add(self, line: int, table: str | None, reason: str, raw_text: str | None) -> None:
         self.pending.append((self.name, line, self.sha, table, reason, raw_text, self.loaded_at))
@@ -553,7 +520,7 @@ class _QuarantineWriter:
         self.count += added
 
     def move_from_incoming(self, table: str, where: str, reason_sql: str) -> None:
-        """Rows caught by a whole-file rule leave `_incoming` for quarantine with their raw line."""
+        """Rows caught by a whole-file rule leave the raw table for quarantine with their raw line."""
         self.flush()
         moved = self.con.execute(
             f"""
@@ -563,5 +530,8 @@ class _QuarantineWriter:
         """,
             [self.name, self.sha, table, self.loaded_at],
         ).fetchone()[0]
-        self.con.execute(f"delete from _incoming where {where}")
+        self.con.execute(
+            f"delete from {RAW_SCHEMA}.{table} where _file_sha256 = ? and ({where})", [self.sha]
+        )
         self.count += moved
+        self.moved += moved

@@ -122,3 +122,80 @@ def read_records(path: Path, encoding: str) -> Iterator[Record | BadLine]:
 def _drain(feed: _LineFeed) -> Iterator[BadLine]:
     while feed.bad:
         yield feed.bad.pop(0)
+
+
+@dataclass(frozen=True)
+class Utf8Chunk:
+    path: Path
+    first_line: int  # the file's line number of the chunk's first line
+
+
+def write_utf8_chunks(
+    path: Path, encoding: str, out_dir: Path, chunk_bytes: int = 64 << 20
+) -> tuple[list[Utf8Chunk], list[BadLine]]:
+    """Copy a file as valid UTF-8 in pieces cut at line ends, for DuckDB to split and type.
+
+    Line numbering is kept exactly: an undecodable line becomes an empty line here and a BadLine
+    (the same verdict `read_records` gives it), so DuckDB can count lines and never sees bad bytes.
+    Pieces bound the memory DuckDB needs for one file, whatever the file's size.
+    """
+    decoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    chunks: list[Utf8Chunk] = []
+    bad: list[BadLine] = []
+    next_line = 1
+    with path.open("rb") as source:
+        carry = b""
+        while True:
+            block = source.read(chunk_bytes)
+            data = carry + block
+            if not data:
+                break
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            if cut == 0:  # no line end in a whole block: keep reading
+                carry = data
+                continue
+            piece, carry = data[:cut], data[cut:]
+            if next_line == 1 and piece.startswith(BOM):
+                piece = piece[len(BOM) :]
+            out = out_dir / f"{path.stem[:40]}.{len(chunks)}.utf8"
+            out.write_bytes(_as_utf8(piece, decoding, next_line, bad))
+            chunks.append(Utf8Chunk(out, next_line))
+            next_line += piece.count(b"\n")
+            if not block:
+                break
+    return chunks, bad
+
+
+def _as_utf8(piece: bytes, encoding: str, first_line: int, bad: list[BadLine]) -> bytes:
+    try:
+        text = piece.decode(encoding)
+        return piece if encoding == "utf-8" else text.encode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lines = []
+    raws = piece.split(b"\n")
+    for number, raw in enumerate(raws, start=first_line):
+        ended = raw + b"\n" if number - first_line < len(raws) - 1 else raw
+        try:  # decoded with its line end, exactly as read_records decodes it
+            lines.append(ended.decode(encoding).rstrip("\n").encode("utf-8"))
+        except UnicodeDecodeError as exc:
+            shown = raw.decode(encoding, errors="replace").rstrip("\r\n")
+            bad.append(
+                BadLine(number, f"line cannot be decoded as {encoding}: {exc.reason}", shown)
+            )
+            lines.append(b"")
+    return b"\n".join(lines)
+
+
+def line_texts(path: Path, encoding: str, numbers: set[int]) -> dict[int, str]:
+    """The text of chosen lines, as `read_records` shows a one-line record's raw text."""
+    decoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    found: dict[int, str] = {}
+    for number, raw in enumerate(_lines(path), start=1):
+        if number in numbers:
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM) :]
+            found[number] = raw.decode(decoding, errors="replace").rstrip("\r\n")
+            if len(found) == len(numbers):
+                break
+    return found

@@ -7,6 +7,7 @@ marts need (preferred category, cross-sell) live in the shop's ERP product list.
 from __future__ import annotations
 
 from ingestion.sources.spec import Column, FileSpec
+from ingestion.sources.sql_forms import REQUIRED_TEXT
 from ingestion.sources.values import parse_money, parse_text
 
 
@@ -23,7 +24,7 @@ PRODUCTS = FileSpec(
     name_prefixes=("货品档案", "ProductList", "GoodsList"),
     generations=(("wdt_goods", frozenset({"商家编码", "货品名称", "分类"})),),
     columns=(
-        Column("merchant_code", ("商家编码",), _merchant_code, required=True),
+        Column("merchant_code", ("商家编码",), _merchant_code, required=True, fast=REQUIRED_TEXT),
         Column("goods_no", ("货品编号",), parse_text),
         Column("product_name", ("货品名称", "商品名称"), parse_text, required=True),
         Column("category", ("分类", "类目", "商品分类"), parse_text, required=True),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.sources.csv_reading import BadLine, Record, detect_encoding, read_records
+from ingestion.sources.sql_forms import FORMS, SqlForm
 from ingestion.sources.values import normalise_header
 
 
@@ -26,10 +27,15 @@ class Column:
     sql_type: str = "VARCHAR"
     required: bool = False
     pii: bool = False  # pseudonymised by the loader before it is written; stored as <name>_hmac
+    fast: SqlForm | None = None  # the SQL twin of `parse`, where it is not the one in FORMS
 
     @property
     def stored_name(self) -> str:
         return f"{self.name}_hmac" if self.pii else self.name
+
+    @property
+    def sql_form(self) -> SqlForm | None:
+        return self.fast or FORMS.get(self.parse)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class Derived:
     name: str
     compute: Callable[[dict[str, Any]], Any]
     sql_type: str = "VARCHAR"
+    # The same in SQL, given the SQL of each parsed (not yet pseudonymised) column by name.
+    sql: Callable[[dict[str, str]], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,9 @@ class ParsedFile:
     header: list[str]
     unknown_columns: list[str] = field(default_factory=list)
     items: Iterator[Row | Reject] = field(default_factory=lambda: iter(()))
+    header_record: Record | None = None
+    positions: dict[str, int] = field(default_factory=dict)  # column name -> field index
+    parse_record: Callable[[Record], Row | Reject] | None = None
 
 
 _EXPORT_STAMP = re.compile(r"(\d{12})")
@@ -145,11 +156,12 @@ def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
     records = read_records(path, encoding)
     leading_bad: list[BadLine] = []
     header: list[str] | None = None
+    header_record: Record | None = None
     for item in records:
         if isinstance(item, BadLine):
             leading_bad.append(item)
             continue
-        header = item.fields
+        header, header_record = item.fields, item
         break
     if header is None:
         raise FileRejected("the file has no header row (it is empty)")
@@ -161,24 +173,38 @@ def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
     normalised = {normalise_header(h) for h in header}
     generation = next((g for g, marks in spec.generations if marks <= normalised), "unknown")
 
+    header_norm = [normalise_header(h) for h in header]
+    # Only the columns this file has are parsed; the rest are None in every row.
+    plan = [
+        (c.name, positions[c.name], c.parse, c.required, {})
+        for c in spec.columns
+        if c.name in positions
+    ]
+    absent = {c.name: None for c in spec.columns if c.name not in positions}
+
+    def parse_record(record: Record) -> Row | Reject:
+        return _parse_record(spec, record, header, header_norm, plan, absent)
+
     def items() -> Iterator[Row | Reject]:
         for bad in leading_bad:
             yield Reject(bad.line, bad.reason, bad.text)
-        header_norm = [normalise_header(h) for h in header]
-        # Only the columns this file has are parsed; the rest are None in every row.
-        plan = [
-            (c.name, positions[c.name], c.parse, c.required, {})
-            for c in spec.columns
-            if c.name in positions
-        ]
-        absent = {c.name: None for c in spec.columns if c.name not in positions}
         for item in records:
             if isinstance(item, BadLine):
                 yield Reject(item.line, item.reason, item.text)
                 continue
-            yield _parse_record(spec, item, header, header_norm, plan, absent)
+            yield parse_record(item)
 
-    return ParsedFile(spec, encoding, generation, header, unknown, items())
+    return ParsedFile(
+        spec,
+        encoding,
+        generation,
+        header,
+        unknown,
+        items(),
+        header_record=header_record,
+        positions=positions,
+        parse_record=parse_record,
+    )
 
 
 # Parsers are pure, and most columns repeat a few values (states, shop, postage, flags), so each

@@ -8,6 +8,7 @@ export carries no buyer identity and is not read here yet.
 
 from __future__ import annotations
 
+from ingestion.sources import sql_forms
 from ingestion.sources.spec import Column, Derived, FileSpec
 from ingestion.sources.values import (
     parse_account,
@@ -85,7 +86,13 @@ ORDERS = FileSpec(
         Column("presale_flag", ("预售订单",), parse_text),
         Column("main_order_id", ("主订单编号",), parse_optional_order_id),
     ),
-    derived=(Derived("receiver_mobile_kind", _receiver_mobile_kind),),
+    derived=(
+        Derived(
+            "receiver_mobile_kind",
+            _receiver_mobile_kind,
+            sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
+        ),
+    ),
     conflict_key="order_id",
     conflict_value="buyer_paid_amount",
     conflict_when_not_null="paid_at",

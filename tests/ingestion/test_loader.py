@@ -7,7 +7,8 @@ import duckdb
 import pytest
 
 from ingestion.demo.exports import LINES_2017, ORDERS_2018
-from ingestion.loader import load_landing, pseudonymise
+from ingestion.loader import load_landing
+from ingestion.prepare import pseudonymise
 from tests.conftest import PII_KEY, query, write_export
 from tests.ingestion.test_taobao_exports import LINE_ROW, ORDER_ROW
 
