@@ -255,7 +255,7 @@ def _type_in_duckdb(
         )
         con.execute(f"create or replace temp table _cells as select *, {values} from _picked")
         con.execute(f"create or replace temp table _fast as select line from _cells where {guards}")
-        outputs.append(work.parent / f"{path.stem[:40]}.{work.name}.{len(outputs)}.parquet")
+        outputs.append(work.parent / f"{work.name}.{len(outputs)}.parquet")  # hex names only
         records += _copy_fast_rows(con, spec, set(cells), pads, outputs[-1])
         slow = con.execute(
             """

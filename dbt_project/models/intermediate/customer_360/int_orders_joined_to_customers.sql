@@ -19,9 +19,27 @@ identifiers as (
 
 with_customer as (
 
+    -- Only what the marts read: this table is rewritten every night, and the pseudonymised
+    -- identifiers and lineage columns cost more to store than everything else together.
     select
-        orders.*,
-        coalesce(by_nick.customer_id, by_phone.customer_id) as customer_id
+        orders.order_id,
+        coalesce(by_nick.customer_id, by_phone.customer_id) as customer_id,
+        orders.shop_id,
+        orders.order_state,
+        orders.order_status_text,
+        orders.goods_amount,
+        orders.postage_amount,
+        orders.coupon_amount,
+        orders.buyer_paid_amount,
+        orders.export_refund_amount,
+        orders.item_quantity,
+        orders.is_mobile_order,
+        orders.receiver_province,
+        orders.receiver_city,
+        orders.created_at,
+        orders.paid_at,
+        orders.shipped_at,
+        orders.confirmed_at
     from orders
     left join identifiers as by_nick
         on by_nick.identifier_type = 'taobao_nick'
