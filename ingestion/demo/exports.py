@@ -59,6 +59,32 @@ LINES_2022 = LINES_2020 + (
     "商品id,分阶段订单信息,主订单备注,主订单买家留言,发货时间,物流单号,物流公司,是否赔付,赔付金额,赔付出账时间"
 ).split(",")
 PRODUCTS_HEADER = ["商家编码", "货品编号", "货品名称", "分类", "品牌", "标价", "成本价"]
+# 退款报表 (shared/formats 1.4): the 42-column generation, and the 2024+ one that renames and adds.
+REFUNDS_2017 = (
+    "订单编号,退款编号,支付宝交易号,订单付款时间,商品编码,退款完结时间,买家实际支付金额,宝贝标题,"
+    "买家退款金额,手工退款/系统退款,是否需要退货,退款的申请时间,超时时间,退款状态,货物状态,退货物流信息,"
+    "发货物流信息,客服介入状态,卖家真实姓名,卖家真实姓名新,卖家退货地址,卖家邮编,卖家电话,卖家手机,"
+    "退货物流单号,退货物流公司,买家退款原因,买家退款说明,买家退货时间,责任方,售中或售后,商家备注,完结时间,"
+    "部分退款/全部退款,审核操作人,举证超时,是否零秒响应,退款操作人,退款原因标签,业务类型,是否帮他退款,"
+    "帮他退款操作账号"
+).split(",")
+REFUNDS_2024 = [
+    {
+        "支付宝交易号": "支付单号",
+        "买家实际支付金额": "买家实付金额",
+        "买家退款金额": "退款金额",
+    }.get(h, h)
+    for h in REFUNDS_2017
+    if h != "售中或售后"
+] + ["商品 id", "售后类型", "备注标签"]
+REFUND_REASONS = (
+    "不想要了",
+    "拍错/多拍",
+    "商品质量问题",
+    "与商品描述不符",
+    "七天无理由退换货",
+    "物流太慢",
+)
 
 STATUS_TEXT = {
     "pending_payment": "等待买家付款",
@@ -117,7 +143,10 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
     orders["item_quantity"] = per_order["quantity"].reindex(orders.index).to_numpy()
     orders["item_kinds"] = per_order["kinds"].reindex(orders.index).to_numpy()
     titles = shop.products["title"].to_numpy()
-    orders["item_title"] = titles[per_order["first_product"].reindex(orders.index).to_numpy()]
+    first = per_order["first_product"].reindex(orders.index).to_numpy()
+    orders["item_title"] = titles[first]
+    orders["item_id"] = shop.products["item_id"].to_numpy()[first]
+    orders["merchant_code"] = shop.products["merchant_code"].to_numpy()[first]
     orders["address"] = _addresses(orders)
     products = shop.products
     lines["title"] = products["title"].to_numpy()[lines["product_idx"]]
@@ -145,6 +174,12 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
             trailing_comma=layout.lines_header is LINES_2017,
         )
         written.append(path)
+        refunds = _refunds_applied(orders, previous - OVERLAP, export_at)
+        if len(refunds):
+            path = landing / f"ExportRefundList{name}.csv"
+            header = REFUNDS_2024 if stamp >= dt.datetime(2024, 1, 1) else REFUNDS_2017
+            _write(path, header, _refund_columns(refunds, export_at, layout), layout, False)
+            written.append(path)
         previous = export_at
     written.append(_write_products(shop, landing))
     return written
@@ -272,6 +307,53 @@ def _order_columns(b: pd.DataFrame, layout: ExportLayout) -> dict[str, pd.Series
         "物流公司": _when(shipped, "顺丰速运"),
         "主订单编号": order_id,
         "预售订单": constant("否"),
+    }
+
+
+def _refunds_applied(orders: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp):
+    """Refund requests (full and partial) made in an export's window: the buyer asks between two
+    hours and ten days before the refund completes (returns wait for the parcel)."""
+    asked = orders["outcome"].isin(["refunded", "partial_refund"]) & orders["paid_at"].notna()
+    refunds = orders[asked].copy()
+    wait = pd.to_timedelta(refunds["order_id"].str[-3:].astype(int) % 240 + 2, unit="h")
+    refunds["applied_at"] = np.maximum(refunds["refunded_at"] - wait, refunds["paid_at"])
+    window = (refunds["applied_at"] >= since) & (refunds["applied_at"] < until)
+    return refunds[window]
+
+
+def _refund_columns(r: pd.DataFrame, export_at: pd.Timestamp, layout: ExportLayout) -> dict:
+    r = r.reset_index(drop=True)
+    done = (r["refunded_at"] <= export_at).to_numpy()
+    full = (r["outcome"] == "refunded").to_numpy()
+    after_shipping = (r["shipped_at"] < r["applied_at"]).to_numpy()
+    reasons = np.array(REFUND_REASONS, dtype=object)
+    reason = reasons[r["order_id"].str[-3:].astype(int).to_numpy() % len(reasons)]
+    phase = pd.Series(np.where(after_shipping, "售后", "售中"))
+    return {
+        "订单编号": '="' + r["order_id"] + '"',
+        "退款编号": "1" + r["order_id"].str[1:] + "0",
+        "支付宝交易号": "2" + r["order_id"].str[1:],
+        "支付单号": "2" + r["order_id"].str[1:],
+        "订单付款时间": _ts(r["paid_at"], layout),
+        "退款完结时间": _when(done, _ts(r["refunded_at"], layout)),
+        "完结时间": _when(done, _ts(r["refunded_at"], layout)),
+        "买家实际支付金额": _money(r["paid_cents"]),
+        "买家实付金额": _money(r["paid_cents"]),
+        "宝贝标题": r["item_title"].reset_index(drop=True),
+        "买家退款金额": _money(r["refund_cents"]),
+        "退款金额": _money(r["refund_cents"]),
+        "手工退款/系统退款": pd.Series(["系统退款"] * len(r)),
+        "是否需要退货": pd.Series(np.where(after_shipping, "是", "否")),
+        "退款的申请时间": _ts(r["applied_at"], layout),
+        "退款状态": pd.Series(np.where(done, "退款成功", "买家已经申请退款，等待卖家同意")),
+        "货物状态": pd.Series(np.where(after_shipping, "买家已收到货", "买家未收到货")),
+        "买家退款原因": pd.Series(reason),
+        "责任方": pd.Series(["买家"] * len(r)),
+        "售中或售后": phase,
+        "售后类型": pd.Series(np.where(after_shipping, "退货退款", "仅退款")),
+        "部分退款/全部退款": pd.Series(np.where(full, "全部退款", "部分退款")),
+        "商品 id": r["item_id"].reset_index(drop=True),
+        "商品编码": r["merchant_code"].reset_index(drop=True),
     }
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from ingestion.sources.erp import PRODUCTS
 from ingestion.sources.spec import FileSpec, matches_header, read_header
-from ingestion.sources.taobao_exports import ORDER_LINES, ORDERS
+from ingestion.sources.taobao_exports import ORDER_LINES, ORDERS, REFUNDS
 
-SPECS: tuple[FileSpec, ...] = (ORDERS, ORDER_LINES, PRODUCTS)
+SPECS: tuple[FileSpec, ...] = (ORDERS, ORDER_LINES, REFUNDS, PRODUCTS)
 SPEC_BY_TABLE = {spec.table: spec for spec in SPECS}
 SUPPORTED_SUFFIXES = (".csv",)
 

@@ -3,7 +3,8 @@
 Aliases cover the header generations in shared/formats section 1.1-1.2: 2016-2019 (46-56 columns,
 buyer identity in clear), 2019-2022 (61-71 columns, 买家会员昵称 and virtual phones after the
 privacy change), and the 2020+ 宝贝报表 with 子订单编号/主订单编号. The 2023+ sub-order-only
-export carries no buyer identity and is not read here yet.
+export carries no buyer identity and is not read here yet. 退款报表 (refunds) in the 42-column
+generation (支付宝交易号, 售中或售后) and the 2024+ one (支付单号, 售后类型).
 """
 
 from __future__ import annotations
@@ -130,4 +131,39 @@ ORDER_LINES = FileSpec(
         Column("created_at", ("订单创建时间",), parse_timestamp, TS),
         Column("paid_at", ("订单付款时间",), parse_timestamp, TS),
     ),
+)
+
+REFUNDS = FileSpec(
+    table="taobao_refunds",
+    description="退款报表: one row per refund (after-sale) request as the back office exported it",
+    name_prefixes=("ExportRefundList", "退款报表", "RefundList"),
+    generations=(
+        ("2024_refund", frozenset({"退款编号", "支付单号", "售后类型"})),
+        ("2017_refund_42col", frozenset({"退款编号", "支付宝交易号", "售中或售后"})),
+    ),
+    columns=(
+        Column("order_id", ("订单编号",), parse_order_id, required=True),
+        Column("refund_id", ("退款编号",), parse_order_id, required=True),
+        Column("payment_no", ("支付宝交易号", "支付单号"), parse_text),
+        Column("paid_at", ("订单付款时间",), parse_timestamp, TS),
+        Column("merchant_code", ("商品编码", "商家编码"), parse_text),
+        Column("item_id", ("商品id", "商品 id", "商品ID"), parse_text),
+        Column("title", ("宝贝标题", "商品标题"), parse_text),
+        Column("buyer_paid_amount", ("买家实际支付金额", "买家实付金额"), parse_money, MONEY),
+        Column("refund_amount", ("买家退款金额", "退款金额"), parse_money, MONEY, required=True),
+        Column("refund_mode", ("手工退款/系统退款",), parse_text),
+        Column("return_required", ("是否需要退货",), parse_bool_cn, "BOOLEAN"),
+        Column("applied_at", ("退款的申请时间",), parse_timestamp, TS, required=True),
+        Column("refund_finished_at", ("退款完结时间",), parse_timestamp, TS),
+        Column("refund_status", ("退款状态",), parse_text, required=True),
+        Column("goods_status", ("货物状态",), parse_text),
+        Column("refund_reason", ("买家退款原因",), parse_text),
+        Column("responsible_party", ("责任方",), parse_text),
+        Column("refund_phase", ("售中或售后",), parse_text),
+        Column("after_sale_type", ("售后类型",), parse_text),
+        Column("refund_scope", ("部分退款/全部退款",), parse_text),
+    ),
+    # No amount-conflict rule: a buyer may change the amount asked before the seller agrees, and
+    # a later export then shows the new amount (staging keeps the newest copy).
+    excel_damage_key="order_id",
 )

@@ -137,3 +137,56 @@ def test_no_mart_holds_a_raw_phone_name_or_street(built):
         dump = " ".join(str(con.execute(f"select * from marts.{t}").fetchall()) for (t,) in tables)
     assert "1380000000" not in dump
     assert "张江路" not in dump and "文三路" not in dump
+
+
+def test_refunds_by_state_customer_and_time_to_finish(built):
+    ids = _by_nick(built)
+    rows = query(
+        built,
+        "select refund_id, order_id, customer_id, refund_state, refund_kind, is_full_refund, "
+        "refund_amount, hours_to_finish from marts.fct_refunds order by refund_id",
+    )
+    assert rows == [
+        (
+            "9600000000000005",
+            "3600000000000005",
+            ids["carol"],
+            "succeeded",
+            "after_delivery",
+            False,
+            Decimal("100.00"),
+            26,
+        ),
+        (
+            "9600000000000010",
+            "3600000000000010",
+            ids["erin"],
+            "succeeded",
+            "after_delivery",
+            True,
+            Decimal("150.00"),
+            12,
+        ),
+        (
+            "9600000000000012",
+            "3600000000000012",
+            ids["frank"],
+            "requested",
+            "after_delivery",
+            False,
+            Decimal("50.00"),
+            None,
+        ),
+        # its order was never exported: kept, with no customer; the request after the as-of day
+        # (9600000000000013) is not there yet
+        (
+            "9600000000000099",
+            "3600000000000099",
+            None,
+            "closed",
+            "after_delivery",
+            True,
+            Decimal("30.00"),
+            48,
+        ),
+    ]

@@ -21,6 +21,7 @@ MARTS = {
     "dim_customers": "customer_id",
     "fct_orders": "order_id",
     "fct_order_lines": "order_line_id",
+    "fct_refunds": "refund_id",
     "repurchase_monthly": "month_start_date",
 }
 

@@ -81,3 +81,28 @@ def test_ground_truth_knows_every_identifier_and_the_hard_cases(tmp_path):
     write_ground_truth(shop, tmp_path / "truth")
     assert (tmp_path / "truth" / "identities.csv").stat().st_size > 0
     assert np.isfinite(shop.people["lam"]).all()
+
+
+def test_refund_reports_follow_the_orders_they_refund(tmp_path):
+    """Every refund belongs to a paid order of the shop, never exceeds what was paid, and shows
+    the later state in a later export (asked, then refunded)."""
+    from ingestion.sources.spec import parse_file
+    from ingestion.sources.taobao_exports import ORDERS, REFUNDS
+
+    files = write_exports(build_shop(ShopParams(customers=1500, seed=3)), tmp_path)
+    paid = {}
+    for path in (p for p in files if p.name.startswith("ExportOrderList")):
+        for row in parse_file(ORDERS, path).items:
+            paid[row.values["order_id"]] = row.values["buyer_paid_amount"]
+    refunds, generations = {}, set()
+    for path in sorted(p for p in files if p.name.startswith("ExportRefundList")):
+        parsed = parse_file(REFUNDS, path)
+        generations.add(parsed.generation)
+        for row in parsed.items:
+            values = row.values
+            assert values["refund_amount"] <= paid[values["order_id"]], values["refund_id"]
+            refunds.setdefault(values["refund_id"], []).append(values["refund_status"])
+    assert generations == {"2017_refund_42col", "2024_refund"}
+    assert len(refunds) > 50
+    progressed = [s for s in refunds.values() if len(s) > 1 and s[0] != s[-1]]
+    assert progressed and all(s[-1] == "退款成功" for s in progressed)

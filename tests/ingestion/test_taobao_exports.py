@@ -13,10 +13,12 @@ from ingestion.demo.exports import (
     ORDERS_2018,
     ORDERS_2019,
     ORDERS_2021,
+    REFUNDS_2017,
+    REFUNDS_2024,
 )
 from ingestion.sources import detect_spec
 from ingestion.sources.spec import FileRejected, Reject, Row, parse_file
-from ingestion.sources.taobao_exports import ORDER_LINES, ORDERS
+from ingestion.sources.taobao_exports import ORDER_LINES, ORDERS, REFUNDS
 from tests.conftest import write_export
 
 # The 2017 46-column header and a real published row (shared/formats 1.1 Gen A), byte for byte
@@ -227,3 +229,34 @@ def test_quoted_newline_inside_a_message_keeps_line_numbers(tmp_path):
     assert [r.line for r in rows] == [2, 3]
     assert rows[1].values["buyer_message"] == "请周末\r\n送货"
     assert [r.line for r in rejects] == [5]
+
+
+@pytest.mark.parametrize(
+    "header, generation, money_column, item_column",
+    [
+        (REFUNDS_2017, "2017_refund_42col", "买家退款金额", None),
+        (REFUNDS_2024, "2024_refund", "退款金额", "商品 id"),
+    ],
+)
+def test_refund_report_generations(tmp_path, header, generation, money_column, item_column):
+    row = {
+        "订单编号": '="3500000000000001"',
+        "退款编号": "15000000000000010",
+        "退款状态": "退款成功",
+        "退款的申请时间": "2024/3/5 8:07",
+        "退款完结时间": "2024-03-06 09:00:00",
+        money_column: "58.50",
+        "部分退款/全部退款": "部分退款",
+    }
+    if item_column:
+        row[item_column] = "600000001010"
+    # An unknown name: the header alone says this is a 退款报表.
+    path = write_export(tmp_path / "after_sales_march.csv", header, [row], "gb18030")
+    assert detect_spec(path) is REFUNDS
+    parsed = parse_file(REFUNDS, path)
+    (item,) = list(parsed.items)
+    assert parsed.generation == generation
+    assert isinstance(item, Row)
+    assert item.values["refund_amount"] == Decimal("58.50")
+    assert item.values["applied_at"] == dt.datetime(2024, 3, 5, 8, 7)
+    assert item.values["item_id"] == ("600000001010" if item_column else None)
