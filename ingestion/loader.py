@@ -125,6 +125,11 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
     columns = spec.stored_columns() + list(LINEAGE_COLUMNS)
     body = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in columns)
     con.execute(f"create table if not exists {RAW_SCHEMA}.{spec.table} (\n    {body}\n)")
+    # Warehouses made before a column existed get it (NULL for the rows already loaded).
+    for name, sql_type in columns:
+        con.execute(
+            f"alter table {RAW_SCHEMA}.{spec.table} add column if not exists {name} {sql_type}"
+        )
 
 
 def landed_files(landing_dir: Path) -> list[Path]:
@@ -175,6 +180,8 @@ def load_landing(
             for job in jobs:
                 report.files.append(_commit(con, _prepare_job(job), loaded_at))
     for result in report.files:
+        if result.unknown_columns:
+            log.warning("%s: %s", result.source_file, result.message)
         log.info(
             "%s: %s (%s loaded, %s quarantined) %s",
             result.source_file,
@@ -278,7 +285,7 @@ def _load_in_transaction(
         rows_in_file=prepared.rows_in_file,
         rows_loaded=rows_loaded,
         rows_quarantined=quarantine.count,
-        message=f"unknown columns ignored: {unknown}" if unknown else "",
+        message=f"new columns kept in _extra: {unknown}" if unknown else "",
         file_sha256=sha,
         header_generation=prepared.generation,
         encoding=prepared.encoding,

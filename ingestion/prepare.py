@@ -187,6 +187,18 @@ def _vectorisable(parsed: ParsedFile) -> bool:
     )
 
 
+def extra_json(names: list[str], cells: list[str]) -> str:
+    """The new columns of a file as one JSON object per row ({"header": "cell"}, empty = null);
+    NULL for a file without new columns. Both loader paths build it with this same SQL."""
+    if not names:
+        return "cast(null as varchar)"
+    pairs = ", ".join(
+        f"'{name.replace(chr(39), chr(39) * 2)}', nullif({cell}, '')"
+        for name, cell in zip(names, cells, strict=True)
+    )
+    return f"cast(json_object({pairs}) as varchar)"
+
+
 def _unquote(field: str) -> str:
     return f"case when {field}[1] = '\"' then {field}[2:-2] else {field} end"
 
@@ -205,7 +217,14 @@ def _type_in_duckdb(
     chunks, bad_lines = write_utf8_chunks(path, parsed.encoding, work)
     cells = {c.name: f"c_{c.name}" for c in spec.columns if c.name in parsed.positions}
     picks = ", ".join(
-        f"{_unquote(f'f[{parsed.positions[name] + 1}]')} as {cell}" for name, cell in cells.items()
+        [
+            f"{_unquote(f'f[{parsed.positions[name] + 1}]')} as {cell}"
+            for name, cell in cells.items()
+        ]
+        + [f"{_unquote(f'f[{i + 1}]')} as x{n}" for n, i in enumerate(parsed.extra_positions)]
+    )
+    extra = extra_json(
+        parsed.unknown_columns, [f"x{n}" for n in range(len(parsed.unknown_columns))]
     )
     present = [c for c in spec.columns if c.name in cells]
     values = ", ".join(f"{c.sql_form.value_for(cells[c.name])} as v_{c.name}" for c in present)
@@ -256,7 +275,7 @@ def _type_in_duckdb(
         con.execute(f"create or replace temp table _cells as select *, {values} from _picked")
         con.execute(f"create or replace temp table _fast as select line from _cells where {guards}")
         outputs.append(work.parent / f"{work.name}.{len(outputs)}.parquet")  # hex names only
-        records += _copy_fast_rows(con, spec, set(cells), pads, outputs[-1])
+        records += _copy_fast_rows(con, spec, set(cells), pads, outputs[-1], extra)
         slow = con.execute(
             """
             select line, body from _lines
@@ -277,13 +296,14 @@ def _type_in_duckdb(
     return records + len(bad_lines)
 
 
-def _copy_fast_rows(con, spec: FileSpec, present: set[str], pads, target: Path) -> int:
+def _copy_fast_rows(con, spec: FileSpec, present: set[str], pads, target: Path, extra: str) -> int:
     parsed_sql = {c.name: f"v_{c.name}" if c.name in present else "null" for c in spec.columns}
     select = [
         f"{hmac_sql(parsed_sql[c.name]) if c.pii else parsed_sql[c.name]} as {c.stored_name}"
         for c in spec.columns
     ]
     select += [f"{d.sql(parsed_sql)} as {d.name}" for d in spec.derived]
+    select.append(f"{extra} as _extra")
     sql = f"""
         copy (
             select {", ".join(select)}, line as _source_line, null::varchar as _raw_text
@@ -304,7 +324,7 @@ def _type_in_python(con, parsed: ParsedFile, work: Path, rejects, pii_key: bytes
         for item in parsed.items:
             records += 1
             _write_item(item, parsed.spec, rows, rejects, pii_key)
-    _read_python_rows(con, parsed.spec, spool)
+    _read_python_rows(con, parsed, spool)
     return records
 
 
@@ -319,7 +339,7 @@ def _type_records(con, parsed: ParsedFile, records, work: Path, rejects, pii_key
                 continue  # a blank record is not a record (as read_records has it)
             counted += 1
             _write_item(parsed.parse_record(record), parsed.spec, rows, rejects, pii_key)
-    _read_python_rows(con, parsed.spec, spool)
+    _read_python_rows(con, parsed, spool)
     return counted
 
 
@@ -331,15 +351,20 @@ def _write_item(item, spec: FileSpec, rows, rejects, pii_key: bytes) -> None:
     for column in spec.pii_columns:
         values[column] = pseudonymise(pii_key, values[column])
     names = [c.name for c in spec.columns] + [d.name for d in spec.derived]
-    rows.writerow([values[n] for n in names] + [item.line, item.raw_text])
+    rows.writerow([values[n] for n in names] + [item.line, item.raw_text, *item.extra])
 
 
-def _read_python_rows(con, spec: FileSpec, spool: Path) -> None:
+def _read_python_rows(con, parsed: ParsedFile, spool: Path) -> None:
     """Python's parsers return None, never '', for an empty cell, so '' in the spool is NULL."""
-    stored = spec.stored_columns()
+    stored = [c for c in parsed.spec.stored_columns() if c[0] != "_extra"]
     columns = {f"c{i}": sql_type for i, (_, sql_type) in enumerate(stored)}
     columns |= {"c_line": "INTEGER", "c_raw": "VARCHAR"}
+    columns |= {f"x{n}": "VARCHAR" for n in range(len(parsed.unknown_columns))}
+    extra = extra_json(
+        parsed.unknown_columns, [f"coalesce(x{n}, '')" for n in range(len(parsed.unknown_columns))]
+    )
     select = ", ".join(f"c{i} as {name}" for i, (name, _) in enumerate(stored))
+    select += f", {extra} as _extra"
     con.execute(
         f"""
         insert into _typed by name

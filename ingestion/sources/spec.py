@@ -66,10 +66,13 @@ class FileSpec:
     # The id Excel damages when it rounds to 15 significant digits (all ids end in 00).
     excel_damage_key: str | None = None
     tolerate_trailing_empty_field: bool = False
+    # Headers of known export generations that are deliberately not loaded. Any other unmapped
+    # column is new: its cells are kept, as JSON, in the `_extra` column, and the file is flagged.
+    known_headers: tuple[str, ...] = ()
 
     def stored_columns(self) -> list[tuple[str, str]]:
         cols = [(c.stored_name, c.sql_type) for c in self.columns]
-        return cols + [(d.name, d.sql_type) for d in self.derived]
+        return cols + [(d.name, d.sql_type) for d in self.derived] + [("_extra", "VARCHAR")]
 
     @property
     def pii_columns(self) -> tuple[str, ...]:
@@ -81,6 +84,7 @@ class Row:
     line: int
     values: dict[str, Any]
     raw_text: str
+    extra: tuple[str, ...] = ()  # the raw cells of the file's new columns, in header order
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,9 @@ class ParsedFile:
     encoding: str
     generation: str
     header: list[str]
-    unknown_columns: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)  # new columns, kept in `_extra`
     items: Iterator[Row | Reject] = field(default_factory=lambda: iter(()))
+    extra_positions: tuple[int, ...] = ()  # field index of each unknown column
     header_record: Record | None = None
     positions: dict[str, int] = field(default_factory=dict)  # column name -> field index
     parse_record: Callable[[Record], Row | Reject] | None = None
@@ -121,7 +126,7 @@ def exported_at_from_name(path: Path) -> dt.datetime | None:
         return None
 
 
-def _map_header(spec: FileSpec, header: list[str]) -> tuple[dict[str, int], list[str]]:
+def _map_header(spec: FileSpec, header: list[str]) -> tuple[dict[str, int], list[int]]:
     positions: dict[str, int] = {}
     normalised = [normalise_header(h) for h in header]
     known: set[int] = set()
@@ -132,7 +137,12 @@ def _map_header(spec: FileSpec, header: list[str]) -> tuple[dict[str, int], list
                 positions[column.name] = normalised.index(key)
                 known.add(positions[column.name])
                 break
-    unknown = [header[i] for i in range(len(header)) if i not in known and normalised[i]]
+    expected = {normalise_header(h) for h in spec.known_headers}
+    unknown = [
+        i
+        for i in range(len(header))
+        if i not in known and normalised[i] and normalised[i] not in expected
+    ]
     return positions, unknown
 
 
@@ -183,7 +193,7 @@ def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
     absent = {c.name: None for c in spec.columns if c.name not in positions}
 
     def parse_record(record: Record) -> Row | Reject:
-        return _parse_record(spec, record, header, header_norm, plan, absent)
+        return _parse_record(spec, record, header, header_norm, plan, absent, tuple(unknown))
 
     def items() -> Iterator[Row | Reject]:
         for bad in leading_bad:
@@ -199,8 +209,9 @@ def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
         encoding,
         generation,
         header,
-        unknown,
+        [header[i].strip() for i in unknown],
         items(),
+        extra_positions=tuple(unknown),
         header_record=header_record,
         positions=positions,
         parse_record=parse_record,
@@ -234,6 +245,7 @@ def _parse_record(
     header_norm: list[str],
     plan: list[tuple[str, int, Any, bool, dict]],
     absent: dict[str, None],
+    extra_positions: tuple[int, ...] = (),
 ) -> Row | Reject:
     fields = record.fields
     if (
@@ -268,4 +280,4 @@ def _parse_record(
         values[name] = outcome
     for derived in spec.derived:
         values[derived.name] = derived.compute(values)
-    return Row(record.line, values, record.text)
+    return Row(record.line, values, record.text, tuple(fields[i] for i in extra_positions))

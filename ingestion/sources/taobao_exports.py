@@ -11,6 +11,16 @@ from __future__ import annotations
 
 from ingestion.sources import sql_forms
 from ingestion.sources.spec import Column, Derived, FileSpec
+from ingestion.sources.taobao_headers import (
+    LINES_2017,
+    LINES_2020,
+    LINES_2022,
+    ORDERS_2018,
+    ORDERS_2019,
+    ORDERS_2021,
+    REFUNDS_2017,
+    REFUNDS_2024,
+)
 from ingestion.sources.values import (
     parse_account,
     parse_bool_cn,
@@ -94,6 +104,7 @@ ORDERS = FileSpec(
             sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
         ),
     ),
+    known_headers=(*ORDERS_2018, *ORDERS_2019, *ORDERS_2021),
     conflict_key="order_id",
     conflict_value="buyer_paid_amount",
     conflict_when_not_null="paid_at",
@@ -111,6 +122,7 @@ ORDER_LINES = FileSpec(
     ),
     tolerate_trailing_empty_field=True,
     excel_damage_key="order_id",
+    known_headers=(*LINES_2017, *LINES_2020, *LINES_2022),
     columns=(
         Column("order_id", ("主订单编号", "订单编号"), parse_order_id, required=True),
         Column("sub_order_id", ("子订单编号",), parse_optional_order_id),
@@ -166,4 +178,5 @@ REFUNDS = FileSpec(
     # No amount-conflict rule: a buyer may change the amount asked before the seller agrees, and
     # a later export then shows the new amount (staging keeps the newest copy).
     excel_damage_key="order_id",
+    known_headers=(*REFUNDS_2017, *REFUNDS_2024),
 )

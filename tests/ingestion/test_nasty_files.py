@@ -150,3 +150,34 @@ def test_rows_moved_out_by_whole_file_rules_keep_their_line(tmp_path, monkeypatc
     assert outcome["result"] == ("loaded", 6, 0)
     raw_lines = _lines(rounded / NAME)
     assert [raw for _, _, raw in outcome["quarantine"]] == raw_lines[1:7]
+
+
+def test_a_new_column_is_kept_in_extra_and_flagged(tmp_path, monkeypatch):
+    """Schema drift: a column no known generation has is loaded as JSON and named in the ledger;
+    columns of known generations that Fugou does not use are not."""
+    import json
+
+    landing = tmp_path / "landing"
+    header = [*ORDERS_2018, "直播间名称", "主播ID"]
+    rows = [
+        _order("3500000000000001", 直播间名称="复购家居直播间", 主播ID="A'1"),
+        _order("3500000000000002", 直播间名称="", 主播ID="B2"),
+    ]
+    write_export(landing / NAME, header, rows)
+    outcome = _load_both_ways(tmp_path, landing, monkeypatch)
+    assert outcome["result"] == ("loaded", 2, 2)
+    extras = query(outcome["warehouse"], "select _extra from raw.taobao_orders order by 1")
+    assert [json.loads(e) for (e,) in extras] == [
+        {"直播间名称": "复购家居直播间", "主播ID": "A'1"},
+        {"直播间名称": None, "主播ID": "B2"},
+    ]
+    (ledger,) = query(outcome["warehouse"], "select unknown_columns, message from raw.file_ledger")
+    assert ledger == ("直播间名称, 主播ID", "new columns kept in _extra: 直播间名称, 主播ID")
+
+
+def test_known_columns_that_are_not_loaded_are_not_new(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    _orders(landing, [_order("3500000000000001")])
+    outcome = _load_both_ways(tmp_path, landing, monkeypatch)
+    assert query(outcome["warehouse"], "select _extra from raw.taobao_orders") == [(None,)]
+    assert query(outcome["warehouse"], "select unknown_columns from raw.file_ledger") == [("",)]

@@ -30,7 +30,7 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     with warehouse.connect() as con:
         report = load_landing(con, settings.landing_dir, settings.pii_key)
         for result in report.files:
-            if result.status == "rejected":
+            if result.status == "rejected" or result.unknown_columns:
                 context.log.warning(f"{result.source_file}: {result.message}")
         context.log.info(
             f"{report.count('loaded')} files loaded, {report.count('skipped')} already loaded, "
