@@ -9,11 +9,13 @@ from ingestion.settings import load_settings
 TABLES = (
     ("raw", "taobao_orders"),
     ("raw", "taobao_order_lines"),
+    ("raw", "taobao_refunds"),
     ("raw", "erp_products"),
     ("raw", "quarantine"),
     ("raw", "file_ledger"),
     ("marts", "fct_orders"),
     ("marts", "fct_order_lines"),
+    ("marts", "fct_refunds"),
     ("marts", "dim_customers"),
     ("marts", "customer_rfm"),
     ("marts", "customer_ltv"),
