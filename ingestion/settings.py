@@ -77,6 +77,12 @@ def _read_pii_key(env: dict[str, str]) -> bytes:
     )
 
 
+def landing_dir(env: dict[str, str] | None = None) -> Path:
+    """The landing folder alone, for code that must not need the PII key (the landing sensor)."""
+    env = os.environ if env is None else env
+    return Path(env.get("FUGOU_LANDING_DIR", DEFAULT_HOME / "landing"))
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     as_of_text = env.get("FUGOU_AS_OF", "")
@@ -89,7 +95,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     warehouse = Path(env.get("FUGOU_WAREHOUSE", DEFAULT_HOME / "warehouse.duckdb"))
     published = env.get("FUGOU_PUBLISHED_WAREHOUSE", "")
     return Settings(
-        landing_dir=Path(env.get("FUGOU_LANDING_DIR", DEFAULT_HOME / "landing")),
+        landing_dir=landing_dir(env),
         warehouse=warehouse,
         as_of=as_of,
         pii_key=_read_pii_key(env),
