@@ -1,0 +1,70 @@
+"""Benchmark the loader's per-file work: rows per second and peak memory by file size and format.
+
+    python bench/loader.py FILE [FILE ...]
+
+Each file is prepared (decoded, split, typed, pseudonymised, written as Parquet) in a fresh
+process, as the loader's workers do, so its peak RSS is the worker's own. Writes
+bench/results/loader.json. Peak memory should not grow with file size: files are cut into
+64 MB pieces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from ingestion.settings import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+
+
+def _prepare(path: str, queue) -> None:
+    from ingestion.prepare import prepare_file
+
+    with tempfile.TemporaryDirectory() as spool:
+        started = time.perf_counter()
+        prepared = prepare_file(Path(path), Path(path).name, "bench", b"bench-key", Path(spool))
+        seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(
+        {
+            "file": Path(path).name,
+            "table": prepared.table,
+            "mb": round(Path(path).stat().st_size / 1e6, 1),
+            "rows": prepared.rows_in_file,
+            "vectorised": prepared.vectorised,
+            "seconds": round(seconds, 2),
+            "rows_per_second": round(prepared.rows_in_file / seconds),
+            "peak_rss_mb": round(peak, 1),
+        }
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    context = multiprocessing.get_context("spawn")
+    results = []
+    for path in args.files:
+        queue = context.Queue()
+        worker = context.Process(target=_prepare, args=(str(path), queue))
+        worker.start()
+        worker.join()
+        if worker.exitcode != 0:
+            raise SystemExit(f"{path}: the worker failed (exit code {worker.exitcode})")
+        results.append(queue.get(timeout=10))
+        print(json.dumps(results[-1], ensure_ascii=False))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "loader.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
