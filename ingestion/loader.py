@@ -148,9 +148,9 @@ def load_landing(
 ) -> LoadReport:
     """Load every new file in the landing folder, oldest name first.
 
-    Parsing is pure Python and the slowest part, so with more than one file to parse it runs in
-    worker processes (`workers`, default: one per core) while this process commits finished files
-    in name order, one transaction each. Small loads stay in this process.
+    Preparing a file (decoding, typing, pseudonymising: `prepare.py`) is the slowest part, so with
+    more than one file it runs in worker processes (`workers`, default: one per core) while this
+    process commits finished files in name order, one transaction each. Small loads stay here.
     """
     ensure_raw_schema(con)
     loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)

@@ -12,8 +12,8 @@ returns, one transaction per file. The file is read twice over at most:
   file is trusted.
 
 Both paths give the same rows, line numbers and rejection reasons (tests/ingestion/test_prepare.py
-holds them to it). Output: a Parquet file of typed, pseudonymised rows (with `_source_line` and
-`_raw_text`) and a CSV of rejected rows (line, reason, raw text).
+holds them to it). Output: Parquet files of typed, pseudonymised rows (with `_source_line`, and
+`_raw_text` for the rows Python parsed) and a CSV of rejected rows (line, reason, raw text).
 """
 
 from __future__ import annotations
@@ -152,7 +152,8 @@ def prepare_file(
                 con.execute("delete from _typed")
                 rejects_out.seek(0)
                 rejects_out.truncate()
-                counted = _type_in_python(con, parse_file(spec, path), work, rejects, pii_key)
+                # The vectorised path parses records one by one, never `parsed.items`.
+                counted = _type_in_python(con, parsed, work, rejects, pii_key)
         prepared.rows_in_file = counted
         prepared.typed.append(spool_dir / f"{sha}.python.parquet")
         con.execute(f"copy _typed to '{prepared.typed[-1]}' (format parquet)")
@@ -317,41 +318,36 @@ def _copy_fast_rows(con, spec: FileSpec, present: set[str], pads, target: Path, 
 
 def _type_in_python(con, parsed: ParsedFile, work: Path, rejects, pii_key: bytes) -> int:
     """Every record through the Python parsers (leading undecodable lines included)."""
-    records = 0
-    spool = work / "python_rows.csv"
-    with spool.open("w", newline="", encoding="utf-8") as rows_out:
-        rows = csv.writer(rows_out)
-        for item in parsed.items:
-            records += 1
-            _write_item(item, parsed.spec, rows, rejects, pii_key)
-    _read_python_rows(con, parsed, spool)
-    return records
+    return _spool_items(con, parsed, parsed.items, work, rejects, pii_key)
 
 
 def _type_records(con, parsed: ParsedFile, records, work: Path, rejects, pii_key) -> int:
     """The rows the SQL forms could not vouch for, one by one through the Python parsers."""
+    # A blank record is not a record (as read_records has it).
+    kept = (r for r in records if any(field.strip() for field in r.fields))
+    items = (parsed.parse_record(record) for record in kept)
+    return _spool_items(con, parsed, items, work, rejects, pii_key)
+
+
+def _spool_items(con, parsed: ParsedFile, items, work: Path, rejects, pii_key: bytes) -> int:
+    """Parsed rows to `_typed` (through a CSV spool DuckDB reads), rejected ones to `rejects`."""
+    spec = parsed.spec
+    names = [c.name for c in spec.columns] + [d.name for d in spec.derived]
     counted = 0
     spool = work / "python_rows.csv"
     with spool.open("w", newline="", encoding="utf-8") as rows_out:
         rows = csv.writer(rows_out)
-        for record in records:
-            if not any(field.strip() for field in record.fields):
-                continue  # a blank record is not a record (as read_records has it)
+        for item in items:
             counted += 1
-            _write_item(parsed.parse_record(record), parsed.spec, rows, rejects, pii_key)
+            if isinstance(item, Reject):
+                rejects.writerow([item.line, item.reason, item.raw_text])
+                continue
+            values = item.values
+            for column in spec.pii_columns:
+                values[column] = pseudonymise(pii_key, values[column])
+            rows.writerow([values[n] for n in names] + [item.line, item.raw_text, *item.extra])
     _read_python_rows(con, parsed, spool)
     return counted
-
-
-def _write_item(item, spec: FileSpec, rows, rejects, pii_key: bytes) -> None:
-    if isinstance(item, Reject):
-        rejects.writerow([item.line, item.reason, item.raw_text])
-        return
-    values = item.values
-    for column in spec.pii_columns:
-        values[column] = pseudonymise(pii_key, values[column])
-    names = [c.name for c in spec.columns] + [d.name for d in spec.derived]
-    rows.writerow([values[n] for n in names] + [item.line, item.raw_text, *item.extra])
 
 
 def _read_python_rows(con, parsed: ParsedFile, spool: Path) -> None:
@@ -361,7 +357,7 @@ def _read_python_rows(con, parsed: ParsedFile, spool: Path) -> None:
     columns |= {"c_line": "INTEGER", "c_raw": "VARCHAR"}
     columns |= {f"x{n}": "VARCHAR" for n in range(len(parsed.unknown_columns))}
     extra = extra_json(
-        parsed.unknown_columns, [f"coalesce(x{n}, '')" for n in range(len(parsed.unknown_columns))]
+        parsed.unknown_columns, [f"x{n}" for n in range(len(parsed.unknown_columns))]
     )
     select = ", ".join(f"c{i} as {name}" for i, (name, _) in enumerate(stored))
     select += f", {extra} as _extra"

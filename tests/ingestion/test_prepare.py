@@ -5,14 +5,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 from ingestion.demo.exports import LINES_2017, ORDERS_2018, write_exports
 from ingestion.demo.shop import ShopParams, build_shop
 from ingestion.prepare import PreparedFile, prepare_file
 from tests.conftest import PII_KEY, write_export
-from tests.ingestion.test_parser_properties import CELLS, HEADER, _csv_row
+from tests.ingestion.test_parser_properties import EXPORT_BYTES, PROPERTY_SETTINGS
 
 ROW = {
     "订单编号": '="3500000000000001"',
@@ -116,18 +115,11 @@ def test_encodings_and_the_2017_trailing_comma(tmp_path, encoding):
     assert len(vectorised[0]) == 3
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    rows=st.lists(st.lists(CELLS, min_size=0, max_size=len(ORDERS_2018) + 2), max_size=8),
-    junk=st.binary(max_size=40),
-    encoding=st.sampled_from(["utf-8-sig", "gb18030"]),
-)
-def test_any_bytes_load_the_same_either_way(tmp_path_factory, rows, junk, encoding):
+@PROPERTY_SETTINGS
+@given(content=EXPORT_BYTES)
+def test_any_bytes_load_the_same_either_way(tmp_path_factory, content):
     root = tmp_path_factory.mktemp("same")
-    body = "\r\n".join([HEADER] + [_csv_row(r) for r in rows]).encode(encoding, errors="replace")
     path = root / "ExportOrderList201903051200.csv"
-    path.write_bytes(body + b"\r\n" + junk)
+    path.write_bytes(content)
     _, vectorised, python = _both_ways(path, root)
     assert vectorised == python
