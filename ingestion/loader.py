@@ -26,9 +26,15 @@ import pandas as pd
 
 from ingestion.prepare import PreparedFile, prepare_file
 from ingestion.settings import SHOP_TZ
-from ingestion.sources import SPEC_BY_TABLE, SPECS, SUPPORTED_SUFFIXES
+from ingestion.sources import (
+    SPEC_BY_TABLE,
+    SPECS,
+    SUPPORTED_SUFFIXES,
+    is_document,
+    read_document,
+)
 from ingestion.sources.csv_reading import Record, detect_encoding, line_texts, read_records
-from ingestion.sources.spec import FileSpec, exported_at_from_name
+from ingestion.sources.spec import FileRejected, FileSpec, exported_at_from_name
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +240,7 @@ def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: d
         con.rollback()
         raise
     finally:
-        for spooled in (*prepared.typed, prepared.rejects):
+        for spooled in (*prepared.typed, *(part.rejects for part in prepared.parts)):
             if spooled is not None:
                 spooled.unlink(missing_ok=True)
     return result
@@ -247,16 +253,52 @@ def _load_in_transaction(
     exported_at: dt.datetime | None,
 ) -> FileResult:
     path, name, sha = prepared.path, prepared.name, prepared.sha
-    spec = SPEC_BY_TABLE[prepared.table] if prepared.table else None
-    quarantine = _QuarantineWriter(con, name, sha, loaded_at)
     if prepared.rejection is not None:
+        spec = SPEC_BY_TABLE.get(prepared.table) if prepared.table else None
+        quarantine = _QuarantineWriter(con, name, sha, loaded_at)
         return _reject_whole_file(
             con, path, name, sha, spec, prepared.rejection, quarantine, loaded_at, exported_at
         )
-    typed = [str(p) for p in prepared.typed]
+    rows_loaded = rows_quarantined = 0
+    for part in prepared.parts:
+        # A sheet or member is named in its rows' lineage: `book.xlsx#销售明细`, line = Excel row.
+        source = name if part.label is None else f"{name}#{part.label}"
+        quarantine = _QuarantineWriter(con, source, sha, loaded_at)
+        loaded = _load_part(con, part, source, sha, quarantine, exported_at, loaded_at)
+        rows_loaded += loaded
+        rows_quarantined += quarantine.count
+    if len(prepared.parts) == 1 and prepared.parts[0].label is None:
+        _fill_raw_text(con, prepared)
+    unknown = prepared.unknown_columns
+    result = FileResult(
+        source_file=name,
+        status="loaded",
+        target_table=prepared.table,
+        rows_in_file=prepared.rows_in_file,
+        rows_loaded=rows_loaded,
+        rows_quarantined=rows_quarantined,
+        message=f"new columns kept in _extra: {unknown}" if unknown else "",
+        file_sha256=sha,
+        header_generation=prepared.generation,
+        encoding=prepared.encoding,
+        unknown_columns=unknown,
+        exported_at=exported_at,
+    )
+    _write_ledger(con, result, loaded_at)
+    return result
+
+
+def _load_part(con, part, source: str, sha: str, quarantine, exported_at, loaded_at) -> int:
+    """One export's rows into its raw table; whole-file rules move caught rows to quarantine."""
+    if part.table is None:  # an unrecognised sheet: every row is already a reject
+        quarantine.add_from_csv(part.rejects, None)
+        quarantine.flush()
+        return 0
+    spec = SPEC_BY_TABLE[part.table]
+    typed = [str(p) for p in part.typed]
     # Rows go straight into the raw table (copying them through a staging table cost as much
-    # as the insert); whole-file rules then look at, and move out, this file's rows only.
-    inserted = _insert_typed(con, spec.table, typed, name, sha, exported_at, loaded_at)
+    # as the insert); whole-file rules then look at, and move out, this part's rows only.
+    inserted = _insert_typed(con, spec.table, typed, source, sha, exported_at, loaded_at)
     con.execute(
         f"""
         create or replace temp view _incoming as
@@ -267,33 +309,15 @@ def _load_in_transaction(
             from read_parquet({_sql_list(typed)}, union_by_name = true)
             where _raw_text is not null
         ) p using (_source_line)
-        where r._file_sha256 = '{_sql_text(sha)}'
+        where r._file_sha256 = '{_sql_text(sha)}' and r._source_file = '{_sql_text(source)}'
         """
     )
-    quarantine.add_from_csv(prepared.rejects, spec.table)
+    quarantine.add_from_csv(part.rejects, spec.table)
     _quarantine_excel_damage(con, spec, quarantine)
     _quarantine_conflicts(con, spec, quarantine)
     con.execute("drop view _incoming")
-    rows_loaded = inserted - quarantine.moved
     quarantine.flush()
-    _fill_raw_text(con, prepared)
-    unknown = prepared.unknown_columns
-    result = FileResult(
-        source_file=name,
-        status="loaded",
-        target_table=spec.table,
-        rows_in_file=prepared.rows_in_file,
-        rows_loaded=rows_loaded,
-        rows_quarantined=quarantine.count,
-        message=f"new columns kept in _extra: {unknown}" if unknown else "",
-        file_sha256=sha,
-        header_generation=prepared.generation,
-        encoding=prepared.encoding,
-        unknown_columns=unknown,
-        exported_at=exported_at,
-    )
-    _write_ledger(con, result, loaded_at)
-    return result
+    return inserted - quarantine.moved
 
 
 def _sql_text(value: str) -> str:
@@ -420,7 +444,10 @@ def _reject_whole_file(con, path, name, sha, spec, reason, quarantine, loaded_at
     """A file that cannot be read as a whole still leaves every record in quarantine."""
     rows = 0
     header_seen = False
-    if path.suffix.lower() in SUPPORTED_SUFFIXES:
+    if is_document(path):
+        encoding = "utf-8"
+        rows = _quarantine_document(path, name, sha, spec, reason, quarantine, loaded_at)
+    elif path.suffix.lower() in SUPPORTED_SUFFIXES:
         encoding = detect_encoding(path)
         for item in read_records(path, encoding):
             if isinstance(item, Record) and not header_seen:
@@ -453,6 +480,30 @@ def _reject_whole_file(con, path, name, sha, spec, reason, quarantine, loaded_at
     )
     _write_ledger(con, result, loaded_at)
     return result
+
+
+def _quarantine_document(path, name, sha, spec, reason, quarantine, loaded_at) -> int:
+    """Every row of every readable part of a rejected workbook or dump; one row for a document
+    that cannot be read at all."""
+    try:
+        parts = read_document(path)
+    except FileRejected:
+        quarantine.add(0, spec.table if spec else None, reason, None)
+        return 1
+    rows = 0
+    for part in parts:
+        source = f"{name}#{part.label}"
+        writer = _QuarantineWriter(quarantine.con, source, sha, loaded_at)
+        table = part.spec.table if part.spec else None
+        records = list(part.records)
+        # The first record of a recognised part is its header; an unrecognised sheet has none
+        # that Fugou knows, so all of it is kept.
+        for record in records if part.spec is None else records[1:]:
+            writer.add(record.line, table, reason, record.text)
+            rows += 1
+        writer.flush()
+        quarantine.count += writer.count
+    return rows
 
 
 def _write_ledger(con: duckdb.DuckDBPyConnection, r: FileResult, loaded_at: dt.datetime) -> None:
@@ -511,7 +562,7 @@ class _QuarantineWriter:
             self.con.unregister("_qbatch")
         self.pending = []
 
-    def add_from_csv(self, rejects: Path, table: str) -> None:
+    def add_from_csv(self, rejects: Path, table: str | None) -> None:
         """Rejected rows spooled by prepare_file (line, reason, raw text)."""
         self.flush()
         added = self.con.execute(
@@ -544,7 +595,9 @@ class _QuarantineWriter:
             [self.name, self.sha, table, self.loaded_at],
         ).fetchone()[0]
         self.con.execute(
-            f"delete from {RAW_SCHEMA}.{table} where _file_sha256 = ? and ({where})", [self.sha]
+            f"delete from {RAW_SCHEMA}.{table} where _file_sha256 = ? and _source_file = ? "
+            f"and ({where})",
+            [self.sha, self.name],
         )
         self.count += moved
         self.moved += moved

@@ -18,6 +18,7 @@ holds them to it). Output: Parquet files of typed, pseudonymised rows (with `_so
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
@@ -26,9 +27,16 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.sources import SUPPORTED_SUFFIXES, detect_spec
+from ingestion.sources import SUPPORTED_SUFFIXES, detect_spec, is_document, read_document
 from ingestion.sources.csv_reading import Record, write_utf8_chunks
-from ingestion.sources.spec import FileRejected, FileSpec, ParsedFile, Reject, parse_file
+from ingestion.sources.spec import (
+    FileRejected,
+    FileSpec,
+    ParsedFile,
+    Reject,
+    parse_file,
+    parse_records,
+)
 from ingestion.sources.sql_forms import REQUIRED_TEXT, TEXT
 
 # Python's str.strip() whitespace, spelt for RE2 (whose \s is ASCII only).
@@ -50,23 +58,57 @@ SIMPLE_LINE = f"{_SIMPLE_FIELD}(?:,{_SIMPLE_FIELD})*"
 
 
 @dataclass
+class PreparedPart:
+    """One export's rows: a CSV file, or one sheet or member of a document."""
+
+    table: str | None  # the raw table; None for a sheet no family matches (rows quarantined)
+    label: str | None = None  # sheet or member name; None for a CSV file
+    generation: str | None = None
+    unknown_columns: str = ""
+    rows: int = 0
+    # Parquet: stored columns, _source_line and _raw_text. The raw text of a row typed in SQL is
+    # its line in the file; it is left out (NULL) and read back only if the row is quarantined.
+    typed: list[Path] = field(default_factory=list)
+    rejects: Path | None = None  # CSV: line, reason, raw text
+
+
+@dataclass
 class PreparedFile:
     """A file parsed outside the database, ready for the loader's transaction."""
 
     path: Path
     name: str
     sha: str
-    table: str | None  # the raw table (a FileSpec holds functions, which do not cross processes)
+    table: str | None  # the family (a FileSpec holds functions, which do not cross processes)
     rejection: str | None = None  # the reason the whole file cannot be loaded
-    generation: str | None = None
     encoding: str | None = None
-    unknown_columns: str = ""
-    rows_in_file: int = 0
-    # Parquet: stored columns, _source_line and _raw_text. The raw text of a row typed in SQL is
-    # its line in the file; it is left out (NULL) and read back only if the row is quarantined.
-    typed: list[Path] = field(default_factory=list)
-    rejects: Path | None = None  # CSV: line, reason, raw text
+    parts: list[PreparedPart] = field(default_factory=list)
     vectorised: bool = False
+
+    @property
+    def rows_in_file(self) -> int:
+        return sum(part.rows for part in self.parts)
+
+    @property
+    def typed(self) -> list[Path]:
+        return [path for part in self.parts for path in part.typed]
+
+    @property
+    def rejects(self) -> Path | None:
+        return self.parts[0].rejects if len(self.parts) == 1 else None
+
+    @property
+    def generation(self) -> str | None:
+        labels = {part.generation for part in self.parts if part.generation}
+        return ", ".join(sorted(labels)) or None
+
+    @property
+    def unknown_columns(self) -> str:
+        return "; ".join(
+            f"{part.label}: {part.unknown_columns}" if part.label else part.unknown_columns
+            for part in self.parts
+            if part.unknown_columns
+        )
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
@@ -97,14 +139,14 @@ def prepare_file(
     threads: int = 1,
     vectorise: bool = True,
 ) -> PreparedFile:
-    supported = path.suffix.lower() in SUPPORTED_SUFFIXES
-    spec = detect_spec(path) if supported else None
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        reason = f"file rejected: unsupported file type {path.suffix!r}"
+        return PreparedFile(path, name, sha, None, rejection=reason)
+    if is_document(path):
+        return _prepare_document(path, name, sha, pii_key, spool_dir, threads)
+    spec = detect_spec(path)
     if spec is None:
-        reason = (
-            "file rejected: not a recognised export (no file-name prefix or header matched)"
-            if supported
-            else f"file rejected: unsupported file type {path.suffix!r}"
-        )
+        reason = "file rejected: not a recognised export (no file-name prefix or header matched)"
         return PreparedFile(path, name, sha, None, rejection=reason)
     try:
         parsed = parse_file(spec, path)
@@ -112,19 +154,90 @@ def prepare_file(
         return PreparedFile(
             path, name, sha, spec.table, rejection=f"file rejected as {spec.table}: {exc}"
         )
-    work = spool_dir / sha
-    work.mkdir(parents=True, exist_ok=True)
-    prepared = PreparedFile(
-        path,
-        name,
-        sha,
-        spec.table,
+    prepared = PreparedFile(path, name, sha, spec.table, encoding=parsed.encoding)
+    part = _new_part(parsed, None, spool_dir / f"{sha}.rejects.csv")
+    prepared.parts.append(part)
+    with _worker_db(spool_dir / sha, threads) as (con, work), _rejects_writer(part) as rejects:
+        con.execute(f"create temp table _typed ({_typed_columns(spec)})")
+        counted = None
+        if vectorise and _vectorisable(parsed):
+            counted = _type_in_duckdb(
+                con, parsed, path, work, rejects, hmac_pads(pii_key), pii_key, part.typed
+            )
+            prepared.vectorised = counted is not None
+        if counted is None:
+            for written in part.typed:
+                written.unlink()
+            part.typed.clear()
+            con.execute("delete from _typed")
+            rejects.restart()
+            # The vectorised path parses records one by one, never `parsed.items`.
+            counted = _type_in_python(con, parsed, work, rejects, pii_key)
+        part.rows = counted
+        part.typed.append(spool_dir / f"{sha}.python.parquet")
+        con.execute(f"copy _typed to '{part.typed[-1]}' (format parquet)")
+    return prepared
+
+
+def _new_part(parsed: ParsedFile, label: str | None, rejects: Path) -> PreparedPart:
+    return PreparedPart(
+        parsed.spec.table,
+        label,
         generation=parsed.generation,
-        encoding=parsed.encoding,
         unknown_columns=", ".join(parsed.unknown_columns),
-        rejects=spool_dir / f"{sha}.rejects.csv",
+        rejects=rejects,
     )
-    ipad, opad = hmac_pads(pii_key)
+
+
+def _prepare_document(
+    path: Path, name: str, sha: str, pii_key: bytes, spool_dir: Path, threads: int
+) -> PreparedFile:
+    """A workbook or API dump: each part through the Python parsers (parts are small, and their
+    cells are not CSV text for the vectorised path to split), each to its own raw table."""
+    try:
+        parts = read_document(path)
+        parsed_parts = [
+            (part, parse_records(part.spec, "utf-8", part.records) if part.spec else None)
+            for part in parts
+        ]
+    except FileRejected as exc:
+        return PreparedFile(path, name, sha, None, rejection=f"file rejected: {exc}")
+    tables = sorted({part.spec.table for part in parts if part.spec})
+    prepared = PreparedFile(path, name, sha, ", ".join(tables) or None, encoding="utf-8")
+    with _worker_db(spool_dir / sha, threads) as (con, work):
+        for number, (part, parsed) in enumerate(parsed_parts):
+            if parsed is None:
+                prepared.parts.append(_unrecognised_part(part, spool_dir, sha, number))
+                continue
+            prepared_part = _new_part(parsed, part.label, spool_dir / f"{sha}.{number}.rejects.csv")
+            if part.generation:
+                prepared_part.generation = part.generation
+            with _rejects_writer(prepared_part) as rejects:
+                con.execute("drop table if exists _typed")
+                con.execute(f"create temp table _typed ({_typed_columns(parsed.spec)})")
+                prepared_part.rows = _type_in_python(con, parsed, work, rejects, pii_key)
+            prepared_part.typed.append(spool_dir / f"{sha}.{number}.parquet")
+            con.execute(f"copy _typed to '{prepared_part.typed[-1]}' (format parquet)")
+            prepared.parts.append(prepared_part)
+    return prepared
+
+
+def _unrecognised_part(part, spool_dir: Path, sha: str, number: int) -> PreparedPart:
+    """A sheet no family matches: every row is quarantined, so nothing in the file is lost."""
+    prepared = PreparedPart(None, part.label, rejects=spool_dir / f"{sha}.{number}.rejects.csv")
+    reason = f"sheet {part.label!r} is not a recognised export (no sheet name or header matched)"
+    with prepared.rejects.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        for record in part.records:
+            writer.writerow([record.line, reason, record.text])
+            prepared.rows += 1
+    return prepared
+
+
+@contextlib.contextmanager
+def _worker_db(work: Path, threads: int):
+    """The worker's own in-memory DuckDB, spilling to (and cleaning up) `work`."""
+    work.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
         config={
             "threads": threads,
@@ -136,33 +249,33 @@ def prepare_file(
         }
     )
     try:
-        con.execute(f"create temp table _typed ({_typed_columns(spec)})")
-        with prepared.rejects.open("w", newline="", encoding="utf-8") as rejects_out:
-            rejects = csv.writer(rejects_out)
-            counted = None
-            if vectorise and _vectorisable(parsed):
-                counted = _type_in_duckdb(
-                    con, parsed, path, work, rejects, (ipad, opad), pii_key, prepared.typed
-                )
-                prepared.vectorised = counted is not None
-            if counted is None:
-                for written in prepared.typed:
-                    written.unlink()
-                prepared.typed.clear()
-                con.execute("delete from _typed")
-                rejects_out.seek(0)
-                rejects_out.truncate()
-                # The vectorised path parses records one by one, never `parsed.items`.
-                counted = _type_in_python(con, parsed, work, rejects, pii_key)
-        prepared.rows_in_file = counted
-        prepared.typed.append(spool_dir / f"{sha}.python.parquet")
-        con.execute(f"copy _typed to '{prepared.typed[-1]}' (format parquet)")
+        yield con, work
     finally:
         con.close()
         for leftover in work.glob("*"):
             leftover.unlink()
         work.rmdir()
-    return prepared
+
+
+class _RejectsOut:
+    """csv.writer over the rejects spool that can start over (when the vectorised path gives up)."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.writer = csv.writer(handle)
+
+    def writerow(self, row) -> None:
+        self.writer.writerow(row)
+
+    def restart(self) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
+
+
+@contextlib.contextmanager
+def _rejects_writer(part: PreparedPart):
+    with part.rejects.open("w", newline="", encoding="utf-8") as handle:
+        yield _RejectsOut(handle)
 
 
 def _typed_columns(spec: FileSpec) -> str:

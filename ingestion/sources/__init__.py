@@ -1,24 +1,90 @@
-"""Source families Fugou reads, and how a landed file is matched to one of them."""
+"""Source families Fugou reads, and how a landed file is matched to one of them.
+
+A CSV file is one export of one family. A workbook (`.xlsx`) or an API dump (`.json`) is a
+document of several parts (sheets; trades, their orders and refunds), each read as an export of
+its own family; `read_document` splits it.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.sources import top_api
+from ingestion.sources.csv_reading import BadLine, Record
 from ingestion.sources.erp import PRODUCTS
-from ingestion.sources.spec import FileSpec, matches_header, read_header
-from ingestion.sources.taobao_exports import ORDER_LINES, ORDERS, REFUNDS
+from ingestion.sources.spec import FileRejected, FileSpec, matches_header, read_header
+from ingestion.sources.taobao_exports import (
+    ORDER_LINES,
+    ORDERS,
+    QIANNIU_ORDERS_SHEET,
+    REFUNDS,
+    SHIPMENTS,
+)
+from ingestion.sources.workbooks import read_workbook
 
-SPECS: tuple[FileSpec, ...] = (ORDERS, ORDER_LINES, REFUNDS, PRODUCTS)
+CSV_SPECS: tuple[FileSpec, ...] = (ORDERS, ORDER_LINES, REFUNDS, SHIPMENTS, PRODUCTS)
+# Every raw table and the spec that owns it (the rules for whole files live on the spec).
+SPECS: tuple[FileSpec, ...] = (*CSV_SPECS, *top_api.SPECS)
 SPEC_BY_TABLE = {spec.table: spec for spec in SPECS}
-SUPPORTED_SUFFIXES = (".csv",)
+DOCUMENT_SUFFIXES = (".xlsx", ".json", ".jsonl")
+SUPPORTED_SUFFIXES = (".csv", *DOCUMENT_SUFFIXES)
+# Sheet names of the 千牛 workbook (shared/formats 1.1 Gen E).
+SHEET_SPECS = {"订单报表": QIANNIU_ORDERS_SHEET, "销售明细": ORDER_LINES, "发货报表": SHIPMENTS}
+
+
+@dataclass
+class Part:
+    """One export inside a document: its label (sheet or member), family and records."""
+
+    label: str
+    spec: FileSpec | None  # None: not recognised; its rows are quarantined
+    generation: str | None
+    records: Iterator[Record | BadLine]  # the header first
 
 
 def detect_spec(path: Path) -> FileSpec | None:
-    """By file-name prefix first (how shops and importers route exports), then by header."""
-    for spec in SPECS:
-        if any(path.name.startswith(prefix) for prefix in spec.name_prefixes):
-            return spec
+    """By file-name prefix first (how shops and importers route exports), then by header.
+
+    A name can mislead: the 2023+ 千牛 sub-order export keeps the name ExportOrderList but has
+    the 宝贝报表 columns, so a named family whose required columns the header lacks gives way to
+    one whose columns it has (and is kept, for its clear rejection, when none has).
+    """
+    named = [s for s in CSV_SPECS if any(path.name.startswith(p) for p in s.name_prefixes)]
     _, header = read_header(path)
     if header is None:
-        return None
-    return next((spec for spec in SPECS if matches_header(spec, header)), None)
+        return named[0] if named else None
+    others = [s for s in CSV_SPECS if s not in named and s.detect_by_header]
+    found = next((s for s in (*named, *others) if matches_header(s, header)), None)
+    return found or (named[0] if named else None)
+
+
+def is_document(path: Path) -> bool:
+    return path.suffix.lower() in DOCUMENT_SUFFIXES
+
+
+def read_document(path: Path) -> list[Part]:
+    """The parts of a workbook or JSON dump. Raises FileRejected when it cannot be read at all."""
+    if path.suffix.lower() == ".xlsx":
+        return [Part(*p) for p in read_workbook(path, SHEET_SPECS, CSV_SPECS)]
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            head = handle.read(1 << 16)
+    except UnicodeDecodeError:
+        raise FileRejected("a JSON file must be UTF-8") from None
+    if not _json_kind_is_top(head, path):
+        raise FileRejected("not a recognised JSON export (expected a TOP API response dump)")
+    return [Part(*p) for p in top_api.read_top_dump(path)]
+
+
+def _json_kind_is_top(head: str, path: Path) -> bool:
+    markers = ('"trades_sold_', '"refunds_receive_get_response"', '"error_response"')
+    if any(m in head for m in markers):
+        return True
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return head.lstrip().startswith("{") and ('"trades"' in head or '"refunds"' in head)
+    return top_api.looks_like_top_dump(document)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingestion.sources.csv_reading import BadLine, Record, detect_encoding, read_records
+from ingestion.sources.csv_reading import BOM, BadLine, Record, detect_encoding, read_records
 from ingestion.sources.sql_forms import FORMS, SqlForm
 from ingestion.sources.values import normalise_header
 
@@ -69,6 +69,9 @@ class FileSpec:
     # Headers of known export generations that are deliberately not loaded. Any other unmapped
     # column is new: its cells are kept, as JSON, in the `_extra` column, and the file is flagged.
     known_headers: tuple[str, ...] = ()
+    # False for a family too plain to recognise by its header alone (发货报表's 订单编号 and
+    # 收货人姓名 are in every 订单报表 too): it is matched by file name or sheet name only.
+    detect_by_header: bool = True
 
     def stored_columns(self) -> list[tuple[str, str]]:
         cols = [(c.stored_name, c.sql_type) for c in self.columns]
@@ -137,7 +140,10 @@ def _map_header(spec: FileSpec, header: list[str]) -> tuple[dict[str, int], list
                 positions[column.name] = normalised.index(key)
                 known.add(positions[column.name])
                 break
-    expected = {normalise_header(h) for h in spec.known_headers}
+    # Known generations' unloaded columns, and a second alias of a column already mapped
+    # (a TOP trade carries both tid and tid_str), are not new.
+    aliases = (alias for column in spec.columns for alias in column.aliases)
+    expected = {normalise_header(h) for h in (*spec.known_headers, *aliases)}
     unknown = [
         i
         for i in range(len(header))
@@ -147,13 +153,27 @@ def _map_header(spec: FileSpec, header: list[str]) -> tuple[dict[str, int], list
 
 
 def matches_header(spec: FileSpec, header: list[str]) -> bool:
-    """A file whose header resolves every required column of `spec` is taken to be of that type."""
+    """A header that resolves every required column of `spec` and carries the fingerprint of one
+    of its generations is taken to be of that type."""
     positions, _ = _map_header(spec, header)
-    return all(c.name in positions for c in spec.columns if c.required)
+    if not all(c.name in positions for c in spec.columns if c.required):
+        return False
+    normalised = {normalise_header(h) for h in header}
+    return not spec.generations or any(marks <= normalised for _, marks in spec.generations)
 
 
 def read_header(path: Path) -> tuple[str, list[str] | None]:
-    encoding = detect_encoding(path)
+    """The first record, decoded by the file's first line alone (detection reads no further)."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    if head.startswith(BOM):
+        encoding = "utf-8-sig"
+    else:
+        try:
+            head.split(b"\n", 1)[0].decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "gb18030"
     for item in read_records(path, encoding):
         if isinstance(item, Record):
             return encoding, item.fields
@@ -163,7 +183,14 @@ def read_header(path: Path) -> tuple[str, list[str] | None]:
 def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
     """Parse one file. Raises FileRejected when the file as a whole cannot be read as `spec`."""
     encoding = detect_encoding(path)
-    records = read_records(path, encoding)
+    return parse_records(spec, encoding, read_records(path, encoding))
+
+
+def parse_records(
+    spec: FileSpec, encoding: str, records: Iterator[Record | BadLine]
+) -> ParsedFile:
+    """Parse records whose first good one is the header: a CSV file, a worksheet, a JSON array."""
+    records = iter(records)
     leading_bad: list[BadLine] = []
     header: list[str] | None = None
     header_record: Record | None = None

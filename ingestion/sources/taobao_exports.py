@@ -2,12 +2,16 @@
 
 Aliases cover the header generations in shared/formats section 1.1-1.2: 2016-2019 (46-56 columns,
 buyer identity in clear), 2019-2022 (61-71 columns, 买家会员昵称 and virtual phones after the
-privacy change), and the 2020+ 宝贝报表 with 子订单编号/主订单编号. The 2023+ sub-order-only
-export carries no buyer identity and is not read here yet. 退款报表 (refunds) in the 42-column
-generation (支付宝交易号, 售中或售后) and the 2024+ one (支付单号, 售后类型).
+privacy change), and the 2020+ 宝贝报表 with 子订单编号/主订单编号. 退款报表 (refunds) in the
+42-column generation (支付宝交易号, 售中或售后) and the 2024+ one (支付单号, 售后类型).
+The 2023+ 千牛 export (sub-orders only, no buyer identity) loads as order lines: it has the
+宝贝报表 columns under 商品标题/商品价格/买家实付金额; its workbook form adds 订单报表 and
+发货报表 sheets (workbooks.py).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ingestion.sources import sql_forms
 from ingestion.sources.spec import Column, Derived, FileSpec
@@ -15,11 +19,14 @@ from ingestion.sources.taobao_headers import (
     LINES_2017,
     LINES_2020,
     LINES_2022,
+    ORDERS_2016,
     ORDERS_2018,
     ORDERS_2019,
     ORDERS_2021,
     REFUNDS_2017,
     REFUNDS_2024,
+    SUBORDERS_2023,
+    SUBORDERS_2023_TMALL,
 )
 from ingestion.sources.values import (
     parse_account,
@@ -51,7 +58,8 @@ ORDERS = FileSpec(
         ("2021_privacy_71col", frozenset({"买家会员昵称", "虚拟号过期时间"})),
         ("2019_61col", frozenset({"支付单号", "主订单编号"})),
         ("2018_54col", frozenset({"新零售交易类型"})),
-        ("2017_46col", frozenset({"买家支付宝账号", "订单关闭原因"})),
+        ("2017_46col", frozenset({"买家支付宝账号", "是否代付"})),
+        ("2016_41col", frozenset({"买家支付宝账号", "订单关闭原因"})),
     ),
     columns=(
         Column("order_id", ("订单编号",), parse_order_id, required=True),
@@ -104,7 +112,7 @@ ORDERS = FileSpec(
             sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
         ),
     ),
-    known_headers=(*ORDERS_2018, *ORDERS_2019, *ORDERS_2021),
+    known_headers=(*ORDERS_2016, *ORDERS_2018, *ORDERS_2019, *ORDERS_2021),
     conflict_key="order_id",
     conflict_value="buyer_paid_amount",
     conflict_when_not_null="paid_at",
@@ -116,13 +124,14 @@ ORDER_LINES = FileSpec(
     description="宝贝报表: one row per order line (sub-order)",
     name_prefixes=("ExportOrderDetailList",),
     generations=(
+        ("2023_qianniu_suborder", frozenset({"子订单编号", "主订单编号", "商品标题"})),
         ("2020_suborder_28col", frozenset({"子订单编号", "主订单编号", "商品id"})),
         ("2020_suborder_18col", frozenset({"子订单编号", "主订单编号"})),
         ("2017_10col", frozenset({"订单编号", "标题"})),
     ),
     tolerate_trailing_empty_field=True,
     excel_damage_key="order_id",
-    known_headers=(*LINES_2017, *LINES_2020, *LINES_2022),
+    known_headers=(*LINES_2017, *LINES_2020, *LINES_2022, *SUBORDERS_2023, *SUBORDERS_2023_TMALL),
     columns=(
         Column("order_id", ("主订单编号", "订单编号"), parse_order_id, required=True),
         Column("sub_order_id", ("子订单编号",), parse_optional_order_id),
@@ -179,4 +188,41 @@ REFUNDS = FileSpec(
     # a later export then shows the new amount (staging keeps the newest copy).
     excel_damage_key="order_id",
     known_headers=(*REFUNDS_2017, *REFUNDS_2024),
+)
+
+# The 2023+ 千牛 export as one workbook (shared/formats 1.1 Gen E): its 订单报表 sheet has the
+# order's state and payable amount but no paid amount (that is per sub-order, in 销售明细), so
+# the paid amount is not required there; staging sums the sub-orders instead.
+QIANNIU_ORDERS_SHEET = replace(
+    ORDERS,
+    columns=tuple(
+        replace(c, required=False) if c.name == "buyer_paid_amount" else c
+        for c in ORDERS.columns
+    ),
+    generations=(("2023_qianniu_sheet", frozenset({"订单编号", "订单状态"})),),
+)
+
+SHIPMENTS = FileSpec(
+    table="taobao_shipments",
+    description="发货报表: who an order was shipped to (the 2023+ exports' only buyer identity)",
+    name_prefixes=("ExportShipList", "发货报表"),
+    generations=(("2023_qianniu_sheet", frozenset({"订单编号", "收货人姓名"})),),
+    detect_by_header=False,
+    columns=(
+        Column("order_id", ("订单编号", "主订单编号"), parse_order_id, required=True),
+        Column("receiver_name", ("收货人姓名", "收货人"), parse_text, pii=True),
+        Column("receiver_mobile", ("联系手机", "收货人手机"), parse_phone, pii=True),
+        Column("receiver_address", ("收货地址",), parse_text),
+        Column("tracking_no", ("物流单号", "运单号"), parse_tracking_no),
+        Column("logistics_company", ("物流公司", "快递公司"), parse_text),
+        Column("shipped_at", ("发货时间",), parse_timestamp, TS),
+    ),
+    derived=(
+        Derived(
+            "receiver_mobile_kind",
+            _receiver_mobile_kind,
+            sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
+        ),
+    ),
+    excel_damage_key="order_id",
 )

@@ -190,11 +190,15 @@ def test_phones_accounts_and_names_are_pseudonymised_before_the_warehouse(tmp_pa
 def test_unsupported_and_unrecognised_files_are_ledgered_not_ignored(tmp_path, warehouse):
     landing = tmp_path / "landing"
     landing.mkdir()
-    (landing / "report.xlsx").write_bytes(b"PK\x03\x04")
+    (landing / "report.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (landing / "broken.xlsx").write_bytes(b"PK\x03\x04")
     (landing / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     results = {r.source_file: r for r in _load(warehouse, landing).files}
-    assert results["report.xlsx"].status == "rejected"
-    assert "unsupported file type '.xlsx'" in results["report.xlsx"].message
+    assert results["report.xls"].status == "rejected"
+    assert "unsupported file type '.xls'" in results["report.xls"].message
+    assert results["broken.xlsx"].status == "rejected"
+    assert "not a readable .xlsx workbook" in results["broken.xlsx"].message
+    assert results["broken.xlsx"].rows_quarantined == 1
     assert results["notes.csv"].status == "rejected"
     assert results["notes.csv"].rows_quarantined == 1
 

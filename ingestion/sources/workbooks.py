@@ -1,0 +1,88 @@
+"""Excel workbooks (`.xlsx`): each sheet is read as its own export.
+
+The 2023+ 千牛 back office exports one workbook with sheets 订单报表 (orders), 销售明细
+(sub-orders) and 发货报表 (who each order went to); ERPs export `.xlsx` too. A sheet is matched to
+a source family by its name, then by its header, like a CSV file by its name and header. Cells are
+turned into the text the CSV parsers read (a date cell into `YYYY-MM-DD HH:MM:SS`, a number into
+its digits), so one set of parsers types every format; an id Excel already turned into a float
+(`3.51531314732936e+16`) stays visibly damaged and is quarantined by the same rule as in a CSV.
+
+A row's line number is its row number in Excel, the one an operator sees; the raw text kept for a
+quarantined row is the row's cells as one CSV line. Read with openpyxl in read-only mode, one row
+at a time, so a large sheet is never held in memory whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ingestion.sources.csv_reading import Record
+from ingestion.sources.spec import FileRejected, FileSpec, matches_header
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 2.0 typed as a count; 1e15 and up is a damaged id, left as is
+    return str(value)
+
+
+def _csv_line(fields: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
+
+
+def _sheet_records(sheet) -> Iterator[Record]:
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        fields = [cell_text(v) for v in row]
+        while fields and not fields[-1].strip():  # openpyxl pads rows to the sheet's width
+            fields.pop()
+        if any(f.strip() for f in fields):
+            yield Record(number, fields, _csv_line(fields))
+
+
+def read_workbook(
+    path: Path, sheet_specs: dict[str, FileSpec], candidates: tuple[FileSpec, ...]
+) -> list[tuple[str, FileSpec | None, str | None, Iterator[Record]]]:
+    """(sheet name, spec or None when unrecognised, generation, records with the header first)."""
+    import openpyxl  # imported here: only workbooks need it, and it is slow to import
+
+    if not zipfile.is_zipfile(path):
+        raise FileRejected("not a readable .xlsx workbook (not a zip archive)")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise FileRejected(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    parts = []
+    for sheet in book.worksheets:
+        records = _sheet_records(sheet)
+        first = next(records, None)
+        if first is None:
+            continue  # an empty sheet holds no rows to lose
+        spec = sheet_specs.get(sheet.title.strip())
+        if spec is None:
+            spec = next(
+                (s for s in candidates if s.detect_by_header and matches_header(s, first.fields)),
+                None,
+            )
+        parts.append((sheet.title.strip(), spec, None, _chain(first, records)))
+    return parts
+
+
+def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
+    yield first
+    yield from rest
