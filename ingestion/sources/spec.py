@@ -186,9 +186,7 @@ def parse_file(spec: FileSpec, path: Path) -> ParsedFile:
     return parse_records(spec, encoding, read_records(path, encoding))
 
 
-def parse_records(
-    spec: FileSpec, encoding: str, records: Iterator[Record | BadLine]
-) -> ParsedFile:
+def parse_records(spec: FileSpec, encoding: str, records: Iterator[Record | BadLine]) -> ParsedFile:
     """Parse records whose first good one is the header: a CSV file, a worksheet, a JSON array."""
     records = iter(records)
     leading_bad: list[BadLine] = []

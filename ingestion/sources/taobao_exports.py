@@ -196,8 +196,7 @@ REFUNDS = FileSpec(
 QIANNIU_ORDERS_SHEET = replace(
     ORDERS,
     columns=tuple(
-        replace(c, required=False) if c.name == "buyer_paid_amount" else c
-        for c in ORDERS.columns
+        replace(c, required=False) if c.name == "buyer_paid_amount" else c for c in ORDERS.columns
     ),
     generations=(("2023_qianniu_sheet", frozenset({"订单编号", "订单状态"})),),
 )

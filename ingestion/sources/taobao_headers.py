@@ -84,5 +84,7 @@ SUBORDERS_2023_TMALL = (
     "主订单买家留言,发货时间,物流单号,物流公司"
 ).split(",")
 # The sheets of the 千牛 workbook besides 销售明细 (which has the SUBORDERS_2023 layout).
-QIANNIU_ORDERS_SHEET = "订单编号,买家应付货款,订单状态,收货地址,物流单号,物流公司,订单创建时间".split(",")
+QIANNIU_ORDERS_SHEET = (
+    "订单编号,买家应付货款,订单状态,收货地址,物流单号,物流公司,订单创建时间".split(",")
+)
 QIANNIU_SHIPMENTS_SHEET = "订单编号,收货人姓名,联系手机,收货地址".split(",")

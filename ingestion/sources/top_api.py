@@ -262,9 +262,7 @@ def looks_like_top_dump(document: Any) -> bool:
     if not pages or not isinstance(pages[0], dict):
         return False
     first = pages[0]
-    return bool(
-        set(first) & (set(_RESPONSE_KINDS) | {"error_response", "trades", "refunds"})
-    )
+    return bool(set(first) & (set(_RESPONSE_KINDS) | {"error_response", "trades", "refunds"}))
 
 
 def read_top_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]]]:

@@ -47,12 +47,24 @@ def _csv_line(fields: list[str]) -> str:
 
 
 def _sheet_records(sheet) -> Iterator[Record]:
+    """Rows as records, cut or padded to the header's width: a sheet has no field count of its
+    own (openpyxl pads every row to the widest), so only a non-empty cell past the header's last
+    column makes a row too long."""
+    width = None
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
         fields = [cell_text(v) for v in row]
-        while fields and not fields[-1].strip():  # openpyxl pads rows to the sheet's width
-            fields.pop()
-        if any(f.strip() for f in fields):
-            yield Record(number, fields, _csv_line(fields))
+        if not any(f.strip() for f in fields):
+            continue
+        if width is None:
+            while not fields[-1].strip():
+                fields.pop()
+            width = len(fields)
+        elif len(fields) < width:
+            fields += [""] * (width - len(fields))
+        else:
+            while len(fields) > width and not fields[-1].strip():
+                fields.pop()
+        yield Record(number, fields, _csv_line(fields))
 
 
 def read_workbook(

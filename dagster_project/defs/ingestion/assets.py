@@ -4,12 +4,41 @@ import dagster as dg
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
 from ingestion.loader import load_landing
+from ingestion.settings import load_settings
 from ingestion.sources import SPECS
+from ingestion.top_pull import TopClient, credentials_from_env, pull
 
 RAW_TABLES = {spec.table: spec.description for spec in SPECS} | {
     "quarantine": "Rows that could not be loaded, with file, line, reason and raw text",
     "file_ledger": "One row per landed file (by SHA-256): loaded or rejected, with counts",
 }
+
+
+@dg.asset(
+    key=["landing", "top_api_increments"],
+    group_name="ingestion",
+    kinds={"python"},
+    description=(
+        "Trades and refunds changed since the last pull, fetched from the Taobao Open Platform "
+        "into the landing folder. Off unless FUGOU_TOP_PULL=1 (with app key, secret, session)."
+    ),
+)
+def top_api_increments(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    credentials = credentials_from_env()
+    if credentials is None:
+        context.log.info("TOP pull is off (FUGOU_TOP_PULL is not set); nothing fetched")
+        return dg.MaterializeResult(metadata={"enabled": False})
+    landing = load_settings().landing_dir
+    result = pull(TopClient(credentials), landing)
+    return dg.MaterializeResult(
+        metadata={
+            "enabled": True,
+            "pulled_until": str(result.until),
+            "windows": result.windows,
+            "api_calls": result.calls,
+            "files": dg.MetadataValue.json([p.name for p in result.files]),
+        }
+    )
 
 
 @dg.multi_asset(
@@ -19,6 +48,7 @@ RAW_TABLES = {spec.table: spec.description for spec in SPECS} | {
             description=description,
             group_name="ingestion",
             kinds={"duckdb", "python"},
+            deps=[top_api_increments],
         )
         for table, description in RAW_TABLES.items()
     ],
