@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ingestion.demo import modern_exports as modern
 from ingestion.demo import reference as ref
 from ingestion.demo.shop import Shop
 from ingestion.sources.taobao_headers import (  # noqa: F401  (re-exported for tests)
@@ -24,8 +25,11 @@ from ingestion.sources.taobao_headers import (  # noqa: F401  (re-exported for t
     ORDERS_2018,
     ORDERS_2019,
     ORDERS_2021,
+    QIANNIU_ORDERS_SHEET,
+    QIANNIU_SHIPMENTS_SHEET,
     REFUNDS_2017,
     REFUNDS_2024,
+    SUBORDERS_2023,
 )
 
 PRODUCTS_HEADER = ["商家编码", "货品编号", "货品名称", "分类", "品牌", "标价", "成本价"]
@@ -45,7 +49,7 @@ STATUS_TEXT = {
     "completed": "交易成功",
     "closed": "交易关闭",
 }
-SHOP_NAME = "复购家居旗舰店"
+SHOP_NAME = "复购家居生活馆"
 SHOP_ID = "106688123"
 
 
@@ -80,6 +84,9 @@ def export_schedule(start: dt.date, end: dt.date) -> list[dt.datetime]:
 
 
 OVERLAP = pd.Timedelta(days=15)
+WORKBOOK_FROM = dt.datetime(2023, 1, 1)  # the 千牛 workbook
+SUBORDER_CSV_FROM = dt.datetime(2024, 1, 1)  # the sub-order CSV and a saved 发货报表
+TOP_PULL_DAYS = pd.Timedelta(days=90)
 
 
 def write_exports(shop: Shop, landing: Path) -> list[Path]:
@@ -106,26 +113,46 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
     lines["merchant_code"] = products["merchant_code"].to_numpy()[lines["product_idx"]]
     lines["item_id"] = products["item_id"].to_numpy()[lines["product_idx"]]
     previous = pd.Timestamp(shop.params.start)
-    for index, stamp in enumerate(export_schedule(shop.params.start, shop.params.end)):
+    schedule = export_schedule(shop.params.start, shop.params.end)
+    for index, stamp in enumerate(schedule):
         export_at = pd.Timestamp(stamp)
         window = (orders["created_at"] >= previous - OVERLAP) & (orders["created_at"] < export_at)
         batch = orders[window].copy()
         layout = layout_for(stamp, index)
         batch["state"] = _state_at(batch, export_at)
         name = stamp.strftime("%Y%m%d%H%M")
-        path = landing / f"ExportOrderList{name}.csv"
-        _write(path, layout.orders_header, _order_columns(batch, layout), layout, False)
-        written.append(path)
         line_batch = lines[lines["order_idx"].isin(batch.index)]
-        path = landing / f"ExportOrderDetailList{name}.csv"
-        _write(
-            path,
-            layout.lines_header,
-            _line_columns(line_batch, batch, layout),
-            layout,
-            trailing_comma=layout.lines_header is LINES_2017,
-        )
-        written.append(path)
+        order_columns = _order_columns(batch, layout)
+        line_columns = _line_columns(line_batch, batch, layout)
+        if stamp >= SUBORDER_CSV_FROM:
+            written += _write_suborder_exports(landing, name, batch, order_columns, line_columns)
+        elif stamp >= WORKBOOK_FROM:
+            path = landing / f"ExportOrderList{name}.xlsx"
+            written.append(
+                modern.write_workbook(
+                    path,
+                    {
+                        "订单报表": (QIANNIU_ORDERS_SHEET, order_columns),
+                        "销售明细": (SUBORDERS_2023, line_columns),
+                        "发货报表": (QIANNIU_SHIPMENTS_SHEET, _shipped_only(batch, order_columns)),
+                    },
+                )
+            )
+        else:
+            path = landing / f"ExportOrderList{name}.csv"
+            _write(path, layout.orders_header, order_columns, layout, False)
+            written.append(path)
+            path = landing / f"ExportOrderDetailList{name}.csv"
+            _write(
+                path,
+                layout.lines_header,
+                line_columns,
+                layout,
+                trailing_comma=layout.lines_header is LINES_2017,
+            )
+            written.append(path)
+        if index == len(schedule) - 1:
+            written += _write_top_dumps(landing, orders, lines, export_at)
         refunds = _refunds_applied(orders, previous - OVERLAP, export_at)
         if len(refunds):
             path = landing / f"ExportRefundList{name}.csv"
@@ -134,6 +161,44 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
             written.append(path)
         previous = export_at
     written.append(_write_products(shop, landing))
+    return written
+
+
+def _shipped_only(batch: pd.DataFrame, columns: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """发货报表 lists the orders that have left the warehouse, nothing else."""
+    shipped = (columns["物流单号"] != "").to_numpy()
+    return {k: v[shipped].reset_index(drop=True) for k, v in columns.items()}
+
+
+def _write_suborder_exports(landing, name, batch, order_columns, line_columns) -> list[Path]:
+    modern_layout = ExportLayout([], [], "utf-8-sig", False)
+    suborders = landing / f"ExportOrderList{name}.csv"
+    _write(suborders, SUBORDERS_2023, line_columns, modern_layout, False)
+    shipments = landing / f"发货报表{name}.csv"
+    shipped = _shipped_only(batch, order_columns)
+    shipped["订单编号"] = shipped["主订单编号"]  # a saved sheet: plain ids, no formula wrapping
+    _write(shipments, QIANNIU_SHIPMENTS_SHEET, shipped, modern_layout, False)
+    return [suborders, shipments]
+
+
+def _write_top_dumps(landing: Path, orders, lines, export_at: pd.Timestamp) -> list[Path]:
+    """What the TOP pull fetched since the shop turned it on, 90 days before the last export."""
+    since = export_at - TOP_PULL_DAYS
+    orders = orders.copy()
+    orders["modified_at"] = modern.modified_at(orders, export_at)
+    changed = orders[(orders["modified_at"] >= since) & (orders["created_at"] < export_at)].copy()
+    changed["state"] = _state_at(changed, export_at)
+    products = lines[lines["order_idx"].isin(changed.index)]
+    stamp = f"{since:%Y%m%d%H%M}_{export_at:%Y%m%d%H%M}"
+    trades = modern.write_top_trades(
+        landing / f"TopTradesIncrement{stamp}.jsonl", changed, products
+    )
+    refunds = _refunds_applied(orders, since, export_at)
+    written = [trades]
+    if len(refunds):
+        written.append(
+            modern.write_top_refunds(landing / f"TopRefunds{stamp}.json", refunds, export_at)
+        )
     return written
 
 
@@ -351,6 +416,11 @@ def _line_columns(lines: pd.DataFrame, orders: pd.DataFrame, layout: ExportLayou
         "订单付款时间": _when(paid, _ts(order["paid_at"], layout)),
         "商品id": lines["item_id"],
         "物流单号": constant(""),
+        # the 2023+ sub-order export's names for the same values
+        "商品标题": lines["title"],
+        "商品价格": lines["price"],
+        "买家实付金额": _when(paid, _money(lines["line_paid_cents"]), "0.00"),
+        "商品ID": lines["item_id"],
     }
 
 

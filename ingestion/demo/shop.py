@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ingestion.demo import reference as ref
+from ingestion.demo.modern_exports import open_uid
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,16 @@ def _identities(people: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
         .rename(columns={"alipay": "identifier_value"})
         .assign(identifier_type="alipay_account"),
     ]
+    people_with_orders = pd.Series(orders["person_id"].unique())
+    frames.append(
+        pd.DataFrame(
+            {
+                "identifier_value": open_uid(people_with_orders),
+                "person_id": people_with_orders,
+                "identifier_type": "buyer_open_uid",
+            }
+        )
+    )
     truth = pd.concat(frames, ignore_index=True).drop_duplicates()
     return (
         truth[["identifier_type", "identifier_value", "person_id"]]

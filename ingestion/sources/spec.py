@@ -119,14 +119,15 @@ _EXPORT_STAMP = re.compile(r"(\d{12})")
 
 
 def exported_at_from_name(path: Path) -> dt.datetime | None:
-    """Taobao names exports ExportOrderList<yyyyMMddHHmm>.csv: the best clue to which copy is newest."""
-    match = _EXPORT_STAMP.search(path.stem)
-    if not match:
-        return None
-    try:
-        return dt.datetime.strptime(match.group(1), "%Y%m%d%H%M")
-    except ValueError:
-        return None
+    """Taobao names exports ExportOrderList<yyyyMMddHHmm>.csv: the best clue to which copy is newest.
+    A name with a span (`TopTradesIncrement<since>_<until>.jsonl`) was current at its end."""
+    stamps = _EXPORT_STAMP.findall(path.stem)
+    for stamp in reversed(stamps):
+        try:
+            return dt.datetime.strptime(stamp, "%Y%m%d%H%M")
+        except ValueError:
+            continue
+    return None
 
 
 def _map_header(spec: FileSpec, header: list[str]) -> tuple[dict[str, int], list[int]]:

@@ -2,6 +2,8 @@
 passes, and the second run on the same files changes nothing."""
 
 import dagster as dg
+import numpy as np
+import pandas as pd
 import pytest
 
 from dagster_project.definitions import defs
@@ -72,22 +74,60 @@ def test_marts_match_the_generated_shop(demo_env):
     assert query(warehouse, "select count(*) from marts.fct_orders") == [(len(shop.orders),)]
     assert query(warehouse, "select count(*) from marts.fct_order_lines") == [(len(shop.lines),)]
     assert query(warehouse, "select count(*) from raw.quarantine") == [(0,)]
-    people = len(shop.people)
+    orders = pd.DataFrame(
+        query(warehouse, "select order_id, customer_id from marts.fct_orders"),
+        columns=["order_id", "customer_id"],
+    ).merge(shop.orders[["order_id", "person_id"]], on="order_id")
+    # Every order with a usable identifier somewhere gets a customer: a nick in an order export
+    # or the TOP API, or a real mobile in an order export or a 发货报表. (Orders from 2023 on
+    # that were never shipped, or went to a virtual number, carry none until the ERP joins.)
+    identified = {
+        order_id
+        for (order_id,) in query(
+            warehouse,
+            """
+            select order_id from raw.taobao_orders
+            where buyer_nick is not null or receiver_mobile_kind = 'mobile'
+            union select order_id from raw.taobao_shipments where receiver_mobile_kind = 'mobile'
+            union select tid from raw.top_trades where buyer_nick is not null
+            """,
+        )
+    }
+    unattributed = orders[orders["customer_id"].isna()]
+    assert not set(unattributed["order_id"]) & identified
+    assert len(unattributed) < 0.25 * len(orders)
+    # Identity v1 never puts two people in one customer. It splits a person whose nick and phone
+    # both changed, and (since the 2023+ exports carry no nick) one who bought from 2023 on with
+    # two phones and never under a nick the TOP API saw: 6.5% more customers than people here.
+    # Issue 4's resolver is measured against the ground truth; this bounds the regression.
+    attributed = orders.dropna(subset=["customer_id"])
+    assert (attributed.groupby("customer_id")["person_id"].nunique() == 1).all()
+    people = attributed["person_id"].nunique()
     (customers,) = query(warehouse, "select count(*) from marts.dim_customers")[0]
-    # Identity v1 may split a person whose nick and phone both changed, never merge two people
-    # sharing neither; the demo keeps that within 2% of the people.
-    assert people <= customers <= people * 1.02
-    # Orders settled long before the last export carry exactly the money the shop generated.
+    assert people <= customers <= people * 1.10
+    # Orders settled long before the last export carry exactly the money the shop generated,
+    # less postage where only sub-orders tell the amount (the 2023+ exports have no postage).
     settled = shop.orders[
         (shop.orders["outcome"] == "completed") & (shop.orders["created_at"] < "2026-09-01")
     ]
+    from_sub_orders = {
+        order_id
+        for (order_id,) in query(
+            warehouse,
+            "select order_id from intermediate.int_orders_unioned"
+            " where paid_amount_source = 'sub_orders'",
+        )
+    }
+    assert from_sub_orders and not from_sub_orders >= set(settled["order_id"])
+    postage_unknown = settled["order_id"].isin(from_sub_orders).to_numpy()
+    expected = settled["paid_cents"] - np.where(postage_unknown, settled["postage_cents"], 0)
     (net,) = query(
         warehouse,
         "select sum(net_revenue_amount) from marts.fct_orders where order_id in "
         "(select unnest(?::varchar[]))",
         [settled["order_id"].tolist()],
     )[0]
-    assert net * 100 == int(settled["paid_cents"].sum())
+    assert net * 100 == int(expected.sum())
 
 
 def test_asset_metadata_has_row_counts_and_previews(demo_env):

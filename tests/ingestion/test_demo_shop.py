@@ -35,12 +35,19 @@ def test_exports_mix_generations_encodings_and_quirks(tmp_path):
     assert "No:" in text
     old_lines = next(p for p in files if p.name.startswith("ExportOrderDetailList2019"))
     assert old_lines.read_bytes().decode("gb18030").splitlines()[1].endswith(",")
-    new = next(p for p in files if p.name.startswith("ExportOrderList2026"))
-    assert "买家会员昵称" in new.read_text(encoding="utf-8-sig")
+    privacy = next(p for p in files if p.name.startswith("ExportOrderList2022"))
+    assert "买家会员昵称" in privacy.read_text(encoding="utf-8-sig")
+    # 2023: the 千牛 workbook; 2024 on: the sub-order CSV with a 发货报表 beside it; last: TOP
+    assert any(p.name.startswith("ExportOrderList2023") and p.suffix == ".xlsx" for p in files)
+    suborders = next(p for p in files if p.name.startswith("ExportOrderList2026"))
+    assert suborders.read_text(encoding="utf-8-sig").startswith('"子订单编号","主订单编号"')
+    assert any(p.name.startswith("发货报表2026") for p in files)
+    assert any(p.name.startswith("TopTradesIncrement") for p in files)
     resaved = [
         p
         for p in files
         if p.name.startswith("ExportOrderList")
+        and p.suffix == ".csv"
         and EXCEL_TIME.search(p.read_bytes().decode(detect_encoding(p)))
     ]
     assert resaved, "some exports must carry Excel re-saved timestamps like 2019/3/5 8:07"

@@ -13,7 +13,7 @@ with recursive
 
 orders as (
 
-    select * from {{ ref('stg_taobao__orders') }}
+    select * from {{ ref('int_orders_unioned') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 lines as (
 
-    select * from {{ ref('stg_taobao__order_lines') }}
+    select * from {{ ref('int_order_lines_unioned') }}
 
 ),
 

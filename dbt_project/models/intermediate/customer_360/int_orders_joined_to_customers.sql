@@ -6,7 +6,7 @@ with
 
 orders as (
 
-    select * from {{ ref('stg_taobao__orders') }}
+    select * from {{ ref('int_orders_unioned') }}
     where created_at < {{ as_of_end_timestamp() }}
 
 ),
@@ -24,6 +24,8 @@ with_customer as (
     select
         orders.order_id,
         coalesce(by_nick.customer_id, by_phone.customer_id) as customer_id,
+        orders.channel,
+        orders.source_system,
         orders.shop_id,
         orders.order_state,
         orders.order_status_text,

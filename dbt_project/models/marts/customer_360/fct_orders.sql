@@ -13,7 +13,8 @@ final as (
         -- ids
         order_id,
         customer_id,
-        'taobao' as channel,
+        channel,
+        source_system,
         shop_id,
 
         -- state

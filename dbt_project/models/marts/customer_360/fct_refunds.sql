@@ -6,7 +6,7 @@ with
 
 refunds as (
 
-    select * from {{ ref('stg_taobao__refunds') }}
+    select * from {{ ref('int_refunds_unioned') }}
     where applied_at < {{ as_of_end_timestamp() }}
 
 ),
@@ -15,7 +15,8 @@ orders as (
 
     select
         order_id,
-        customer_id
+        customer_id,
+        channel
     from {{ ref('int_orders_joined_to_customers') }}
 
 ),
@@ -27,7 +28,8 @@ final as (
         refunds.refund_id,
         refunds.order_id,
         orders.customer_id,
-        'taobao' as channel,
+        coalesce(orders.channel, '{{ var("taobao_shop_channel") }}') as channel,
+        refunds.source_system,
         refunds.merchant_code,
         refunds.item_id,
 

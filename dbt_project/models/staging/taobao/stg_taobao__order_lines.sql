@@ -48,9 +48,15 @@ renamed as (
         cast(coalesce(refund_amount, 0) as decimal(18, 2)) as line_refund_amount,
         refund_status,
 
+        -- the order as the line shows it (2020+ lines; the 2023+ sub-order export has no other)
+        order_status as order_status_text,
+        created_at,
+        paid_at,
+
         -- lineage
         _source_file as source_file,
-        _source_line as source_line
+        _source_line as source_line,
+        _exported_at as exported_at
 
     from newest_file_per_order
     where export_recency_rank = 1

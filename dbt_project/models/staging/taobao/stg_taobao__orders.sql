@@ -17,22 +17,41 @@ ranked as (
 
 ),
 
+-- A later export can drop who bought (the 2023 workbook's 订单报表 sheet has no buyer columns),
+-- so identifiers come from any copy of the order. One order has one buyer and one receiver
+-- phone in every copy that shows them, so max() just picks the non-null one.
+known_identifiers as (
+
+    select
+        order_id,
+        max(buyer_nick) as buyer_nick,
+        max(buyer_member_nickname) as buyer_member_nickname,
+        max(receiver_mobile_hmac) as receiver_mobile_hmac,
+        max(receiver_mobile_kind) as receiver_mobile_kind,
+        max(receiver_landline_hmac) as receiver_landline_hmac,
+        max(alipay_account_hmac) as alipay_account_hmac,
+        max(receiver_name_hmac) as receiver_name_hmac
+    from source
+    group by order_id
+
+),
+
 renamed as (
 
     select
         -- ids
-        order_id,
+        ranked.order_id,
         shop_id,
         shop_name,
-        buyer_nick,
-        buyer_member_nickname,
+        known_identifiers.buyer_nick,
+        known_identifiers.buyer_member_nickname,
 
         -- pseudonymised identifiers
-        receiver_mobile_hmac,
-        receiver_mobile_kind,
-        receiver_landline_hmac,
-        alipay_account_hmac,
-        receiver_name_hmac,
+        known_identifiers.receiver_mobile_hmac,
+        known_identifiers.receiver_mobile_kind,
+        known_identifiers.receiver_landline_hmac,
+        known_identifiers.alipay_account_hmac,
+        known_identifiers.receiver_name_hmac,
 
         -- state
         order_status as order_status_text,
@@ -43,7 +62,8 @@ renamed as (
         cast(coalesce(goods_payable_amount, 0) as decimal(18, 2)) as goods_amount,
         cast(coalesce(postage_payable_amount, 0) as decimal(18, 2)) as postage_amount,
         cast(coalesce(tmall_coupon_amount, 0) as decimal(18, 2)) as coupon_amount,
-        cast(coalesce(buyer_paid_amount, 0) as decimal(18, 2)) as buyer_paid_amount,
+        -- null in the 2023+ workbook's 订单报表 sheet, which has no paid amount (its sub-orders do)
+        cast(buyer_paid_amount as decimal(18, 2)) as buyer_paid_amount,
         cast(coalesce(refund_amount, 0) as decimal(18, 2)) as export_refund_amount,
 
         -- address: 省 市 区 详细地址(邮编); only the regions leave staging, never the street
@@ -68,7 +88,9 @@ renamed as (
         _exported_at as exported_at
 
     from ranked
-    where export_recency_rank = 1
+    inner join known_identifiers
+        on ranked.order_id = known_identifiers.order_id
+    where ranked.export_recency_rank = 1
 
 )
 

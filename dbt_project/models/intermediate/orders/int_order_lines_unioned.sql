@@ -1,0 +1,101 @@
+{#- One row per order line across the back office's 宝贝报表 / sub-order exports and the TOP
+    API's orders: the same sub-order (子订单编号 = oid) seen in both is kept once, from the most
+    recent observation. Lines before 2020 have no id of their own and come only from exports. -#}
+with
+
+exported_lines as (
+
+    select * from {{ ref('stg_taobao__order_lines') }}
+
+),
+
+api_lines as (
+
+    select * from {{ ref('stg_top__trade_orders') }}
+
+),
+
+api_line_refunds as (
+
+    select
+        sub_order_id,
+        sum(refund_amount) as refund_amount
+    from {{ ref('stg_top__refunds') }}
+    where refund_state = 'succeeded' and sub_order_id is not null
+    group by sub_order_id
+
+),
+
+observations as (
+
+    select
+        order_line_id,
+        order_id,
+        sub_order_id,
+        'taobao_export' as source_system,
+        merchant_code,
+        item_id,
+        title,
+        sku_properties,
+        unit_price,
+        quantity,
+        line_goods_amount,
+        line_paid_amount,
+        line_refund_amount,
+        refund_status,
+        exported_at
+    from exported_lines
+
+    union all
+
+    select
+        api_lines.order_line_id,
+        api_lines.order_id,
+        api_lines.sub_order_id,
+        'top_api' as source_system,
+        api_lines.merchant_code,
+        api_lines.item_id,
+        api_lines.title,
+        api_lines.sku_properties,
+        api_lines.unit_price,
+        api_lines.quantity,
+        api_lines.line_goods_amount,
+        api_lines.line_paid_amount,
+        cast(coalesce(api_line_refunds.refund_amount, 0) as decimal(18, 2)) as line_refund_amount,
+        api_lines.refund_status,
+        api_lines.exported_at
+    from api_lines
+    left join api_line_refunds
+        on api_lines.sub_order_id = api_line_refunds.sub_order_id
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_line_id
+            order by exported_at desc nulls last, case when source_system = 'top_api' then 0 else 1 end
+        ) as observation_rank
+    from observations
+
+)
+
+select
+    order_line_id,
+    order_id,
+    sub_order_id,
+    source_system,
+    merchant_code,
+    item_id,
+    title,
+    sku_properties,
+    unit_price,
+    quantity,
+    line_goods_amount,
+    line_paid_amount,
+    line_refund_amount,
+    refund_status
+from ranked
+where observation_rank = 1
