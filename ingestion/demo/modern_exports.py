@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -34,6 +35,7 @@ TOP_STATUS = {
 }
 PAGE_SIZE = 100
 FIXED_TIME = dt.datetime(2026, 1, 1)
+_W3C_TIME = re.compile(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
 
 def _plain(column: pd.Series) -> list[str]:
@@ -52,7 +54,6 @@ def write_workbook(path: Path, sheets: dict[str, tuple[list[str], dict[str, pd.S
         cells = [_plain(columns[h]) if h in columns else [""] * n for h in header]
         for row in zip(*cells, strict=True):
             sheet.append(list(row))
-    book.properties.created = book.properties.modified = FIXED_TIME
     book.save(path)
     _fix_zip_times(path)
     return path
@@ -63,6 +64,11 @@ def _fix_zip_times(path: Path) -> None:
     from run to run, so the members are rewritten with one fixed time."""
     with zipfile.ZipFile(path) as source:
         members = [(info, source.read(info)) for info in source.infolist()]
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    members = [
+        (info, _W3C_TIME.sub(stamp, data) if info.filename == "docProps/core.xml" else data)
+        for info, data in members
+    ]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for info, data in members:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])

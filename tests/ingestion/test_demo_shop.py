@@ -93,14 +93,18 @@ def test_ground_truth_knows_every_identifier_and_the_hard_cases(tmp_path):
 def test_refund_reports_follow_the_orders_they_refund(tmp_path):
     """Every refund belongs to a paid order of the shop, never exceeds what was paid, and shows
     the later state in a later export (asked, then refunded)."""
-    from ingestion.sources.spec import parse_file
-    from ingestion.sources.taobao_exports import ORDERS, REFUNDS
+    from decimal import Decimal
 
-    files = write_exports(build_shop(ShopParams(customers=1500, seed=3)), tmp_path)
-    paid = {}
-    for path in (p for p in files if p.name.startswith("ExportOrderList")):
-        for row in parse_file(ORDERS, path).items:
-            paid[row.values["order_id"]] = row.values["buyer_paid_amount"]
+    from ingestion.sources.spec import parse_file
+    from ingestion.sources.taobao_exports import REFUNDS
+
+    shop = build_shop(ShopParams(customers=1500, seed=3))
+    files = write_exports(shop, tmp_path)
+    was_paid = shop.orders[shop.orders["paid_at"].notna()]
+    paid = {
+        order_id: Decimal(cents) / 100
+        for order_id, cents in zip(was_paid["order_id"], was_paid["paid_cents"], strict=True)
+    }
     refunds, generations = {}, set()
     for path in sorted(p for p in files if p.name.startswith("ExportRefundList")):
         parsed = parse_file(REFUNDS, path)
