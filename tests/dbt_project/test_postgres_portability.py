@@ -8,6 +8,7 @@ from ingestion.copy_to_postgres import copy_raw_schema
 from ingestion.loader import load_landing
 from tests.conftest import PII_KEY, postgres_answers, query, run_dbt
 from tests.fixtures.hand_shop import write_hand_shop
+from tests.fixtures.modern_sources import write_modern_sources
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -42,6 +43,8 @@ def both_warehouses(tmp_path_factory):
 
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
+        # Both fixtures: every source family, so each staging and union model runs on rows.
+        write_modern_sources(tmp_path / "landing")
         load_landing(con, write_hand_shop(tmp_path / "landing"), PII_KEY)
     run_dbt(["build"], warehouse, AS_OF, tmp_path / "duck")
     copy_raw_schema(warehouse, DSN)

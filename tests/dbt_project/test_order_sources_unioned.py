@@ -1,0 +1,74 @@
+"""One order, several sources: the marts take each order once, its state from the newest
+observation and its buyer from whichever source names one (tests/fixtures/modern_sources.py)."""
+
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from ingestion.loader import load_landing
+from tests.conftest import PII_KEY, query, run_dbt
+from tests.fixtures.modern_sources import write_modern_sources
+
+AS_OF = "2026-10-31"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("modern_sources")
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        report = load_landing(con, write_modern_sources(tmp_path / "landing"), PII_KEY)
+    assert report.rows_quarantined == 0 and report.count("loaded") == 7
+    run_dbt(["build"], warehouse, AS_OF, tmp_path)
+    return warehouse
+
+
+def test_each_order_once_with_state_money_and_source(built):
+    rows = query(
+        built,
+        """
+        select order_id, source_system, channel, order_state, paid_amount, refund_amount,
+               net_revenue_amount
+        from marts.fct_orders order by order_id
+        """,
+    )
+    assert rows == [
+        # workbook (newest) over the 2022 CSV: completed, paid = its two sub-orders
+        ("3700000000000001", "taobao_export", "taobao", "completed", Decimal("210.00"), 0, 210),
+        ("3700000000000002", "taobao_suborder_export", "taobao", "completed", 99, 0, 99),
+        ("3700000000000003", "taobao_suborder_export", "taobao", "paid", 45, 0, 45),
+        ("3700000000000004", "top_api", "tmall", "completed", 88, 0, 88),
+        # the TOP dump (newer) over the sub-order CSV: closed after a full refund
+        ("3700000000000005", "top_api", "tmall", "closed_refunded", 120, 120, 0),
+    ]
+
+
+def test_buyers_come_from_whichever_source_names_them(built):
+    customer = dict(query(built, "select order_id, customer_id from marts.fct_orders"))
+    gina, henry = customer["3700000000000001"], customer["3700000000000004"]
+    assert gina is not None and henry is not None and gina != henry
+    # the 2022 CSV's nick survives the workbook copy that has none; the 发货报表 phone links
+    # the sub-order-only order to her
+    assert customer["3700000000000002"] == gina
+    # never shipped, no other source: no buyer to name
+    assert customer["3700000000000003"] is None
+    # the TOP nick and the 发货报表 phone meet on one order
+    assert customer["3700000000000005"] == henry
+    assert query(built, "select count(*) from marts.dim_customers") == [(2,)]
+
+
+def test_lines_and_refunds_are_kept_once(built):
+    assert query(
+        built, "select order_id, count(*) from marts.fct_order_lines group by 1 order by 1"
+    ) == [
+        ("3700000000000001", 2),
+        ("3700000000000002", 1),
+        ("3700000000000003", 1),
+        ("3700000000000004", 1),
+        ("3700000000000005", 1),
+    ]
+    assert query(
+        built,
+        "select refund_id, source_system, refund_state, refund_amount, channel from marts.fct_refunds",
+    ) == [("9700000000000005", "top_api", "succeeded", 120, "tmall")]
