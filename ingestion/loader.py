@@ -27,7 +27,7 @@ import pandas as pd
 from ingestion.prepare import PreparedFile, prepare_file
 from ingestion.settings import SHOP_TZ
 from ingestion.sources import (
-    SPEC_BY_TABLE,
+    SPEC_BY_KEY,
     SPECS,
     SUPPORTED_SUFFIXES,
     is_document,
@@ -254,7 +254,7 @@ def _load_in_transaction(
 ) -> FileResult:
     path, name, sha = prepared.path, prepared.name, prepared.sha
     if prepared.rejection is not None:
-        spec = SPEC_BY_TABLE.get(prepared.table) if prepared.table else None
+        spec = next((s for s in SPECS if s.table == prepared.table), None)
         quarantine = _QuarantineWriter(con, name, sha, loaded_at)
         return _reject_whole_file(
             con, path, name, sha, spec, prepared.rejection, quarantine, loaded_at, exported_at
@@ -294,7 +294,7 @@ def _load_part(con, part, source: str, sha: str, quarantine, exported_at, loaded
         quarantine.add_from_csv(part.rejects, None)
         quarantine.flush()
         return 0
-    spec = SPEC_BY_TABLE[part.table]
+    spec = SPEC_BY_KEY[part.spec_key]
     typed = [str(p) for p in part.typed]
     # Rows go straight into the raw table (copying them through a staging table cost as much
     # as the insert); whole-file rules then look at, and move out, this part's rows only.

@@ -63,6 +63,7 @@ class PreparedPart:
 
     table: str | None  # the raw table; None for a sheet no family matches (rows quarantined)
     label: str | None = None  # sheet or member name; None for a CSV file
+    spec_key: str | None = None  # the family (a FileSpec holds functions, which do not pickle)
     generation: str | None = None
     unknown_columns: str = ""
     rows: int = 0
@@ -183,6 +184,7 @@ def _new_part(parsed: ParsedFile, label: str | None, rejects: Path) -> PreparedP
     return PreparedPart(
         parsed.spec.table,
         label,
+        spec_key=parsed.spec.key,
         generation=parsed.generation,
         unknown_columns=", ".join(parsed.unknown_columns),
         rejects=rejects,

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.sources import top_api
+from ingestion.sources import erp_orders, top_api
 from ingestion.sources.csv_reading import BadLine, Record
 from ingestion.sources.erp import PRODUCTS
+from ingestion.sources.erp_after_sales import AFTER_SALES
 from ingestion.sources.spec import FileRejected, FileSpec, matches_header, read_header
 from ingestion.sources.taobao_exports import (
     ORDER_LINES,
@@ -25,10 +26,25 @@ from ingestion.sources.taobao_exports import (
 )
 from ingestion.sources.workbooks import read_workbook
 
-CSV_SPECS: tuple[FileSpec, ...] = (ORDERS, ORDER_LINES, REFUNDS, SHIPMENTS, PRODUCTS)
-# Every raw table and the spec that owns it (the rules for whole files live on the spec).
-SPECS: tuple[FileSpec, ...] = (*CSV_SPECS, *top_api.SPECS)
-SPEC_BY_TABLE = {spec.table: spec for spec in SPECS}
+CSV_SPECS: tuple[FileSpec, ...] = (
+    ORDERS,
+    ORDER_LINES,
+    REFUNDS,
+    SHIPMENTS,
+    PRODUCTS,
+    erp_orders.WDT_ORDERS,
+    erp_orders.WDT_OUTBOUND,
+    AFTER_SALES,
+    *erp_orders.load_maps(),
+)
+# Every family (the rules for whole files live on its spec); several may share a raw table.
+SPECS: tuple[FileSpec, ...] = (*CSV_SPECS, *top_api.SPECS, erp_orders.JST_ORDERS)
+SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
+# One description per raw table, for the Dagster assets and docs.
+RAW_TABLES: dict[str, str] = {}
+for _spec in SPECS:
+    RAW_TABLES.setdefault(_spec.table, _spec.description)
+RAW_TABLES["erp_order_lines"] = "ERP order lines of every ERP (旺店通, 聚水潭, YAML-mapped others)"
 DOCUMENT_SUFFIXES = (".xlsx", ".json", ".jsonl")
 SUPPORTED_SUFFIXES = (".csv", *DOCUMENT_SUFFIXES)
 # Sheet names of the 千牛 workbook (shared/formats 1.1 Gen E).
@@ -74,17 +90,31 @@ def read_document(path: Path) -> list[Part]:
             head = handle.read(1 << 16)
     except UnicodeDecodeError:
         raise FileRejected("a JSON file must be UTF-8") from None
-    if not _json_kind_is_top(head, path):
-        raise FileRejected("not a recognised JSON export (expected a TOP API response dump)")
-    return [Part(*p) for p in top_api.read_top_dump(path)]
+    kind = _json_kind(head, path)
+    if kind == "top":
+        return [Part(*p) for p in top_api.read_top_dump(path)]
+    if kind == "jst":
+        return [Part(*p) for p in erp_orders.read_jst_dump(path)]
+    raise FileRejected(
+        "not a recognised JSON export (expected a TOP API or 聚水潭 order response dump)"
+    )
 
 
-def _json_kind_is_top(head: str, path: Path) -> bool:
-    markers = ('"trades_sold_', '"refunds_receive_get_response"', '"error_response"')
-    if any(m in head for m in markers):
-        return True
+def _json_kind(head: str, path: Path) -> str | None:
+    """By the markers in the first 64 KB, else by the shape of the first response."""
+    if any(m in head for m in ('"trades_sold_', '"refunds_receive_get_response"')):
+        return "top"
     try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return head.lstrip().startswith("{") and ('"trades"' in head or '"refunds"' in head)
-    return top_api.looks_like_top_dump(document)
+        text = path.read_text(encoding="utf-8-sig")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError:
+            document = json.loads(next(line for line in text.splitlines() if line.strip()))
+    except (json.JSONDecodeError, StopIteration):
+        return None
+    first = document[0] if isinstance(document, list) and document else document
+    if erp_orders.looks_like_jst(first):
+        return "jst"
+    if top_api.looks_like_top_dump(document):
+        return "top"
+    return None

@@ -72,6 +72,13 @@ class FileSpec:
     # False for a family too plain to recognise by its header alone (发货报表's 订单编号 and
     # 收货人姓名 are in every 订单报表 too): it is matched by file name or sheet name only.
     detect_by_header: bool = True
+    # Several families may feed one raw table (every ERP's orders → erp_order_lines): the name
+    # tells them apart; by default it is the table's.
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.name or self.table
 
     def stored_columns(self) -> list[tuple[str, str]]:
         cols = [(c.stored_name, c.sql_type) for c in self.columns]
