@@ -144,7 +144,7 @@ def prepare_file(
         reason = f"file rejected: unsupported file type {path.suffix!r}"
         return PreparedFile(path, name, sha, None, rejection=reason)
     if is_document(path):
-        return _prepare_document(path, name, sha, pii_key, spool_dir, threads)
+        return _prepare_document(path, name, sha, pii_key, spool_dir, threads, vectorise)
     spec = detect_spec(path)
     if spec is None:
         reason = "file rejected: not a recognised export (no file-name prefix or header matched)"
@@ -192,36 +192,89 @@ def _new_part(parsed: ParsedFile, label: str | None, rejects: Path) -> PreparedP
 
 
 def _prepare_document(
-    path: Path, name: str, sha: str, pii_key: bytes, spool_dir: Path, threads: int
+    path: Path,
+    name: str,
+    sha: str,
+    pii_key: bytes,
+    spool_dir: Path,
+    threads: int,
+    vectorise: bool = True,
 ) -> PreparedFile:
-    """A workbook or API dump: each part through the Python parsers (parts are small, and their
-    cells are not CSV text for the vectorised path to split), each to its own raw table."""
+    """A workbook or API dump, part by part, each to its own raw table.
+
+    A worksheet is written out as CSV text (one row per line, at its Excel row number) and typed
+    by the vectorised path like any export, unless a cell holds a line break; API dumps, which
+    are pulled in small increments, go through the Python parsers.
+    """
     try:
         parts = read_document(path)
-        parsed_parts = [
-            (part, parse_records(part.spec, "utf-8", part.records) if part.spec else None)
-            for part in parts
-        ]
     except FileRejected as exc:
         return PreparedFile(path, name, sha, None, rejection=f"file rejected: {exc}")
     tables = sorted({part.spec.table for part in parts if part.spec})
     prepared = PreparedFile(path, name, sha, ", ".join(tables) or None, encoding="utf-8")
+    is_workbook = vectorise and path.suffix.lower() == ".xlsx"
     with _worker_db(spool_dir / sha, threads) as (con, work):
-        for number, (part, parsed) in enumerate(parsed_parts):
-            if parsed is None:
-                prepared.parts.append(_unrecognised_part(part, spool_dir, sha, number))
-                continue
-            prepared_part = _new_part(parsed, part.label, spool_dir / f"{sha}.{number}.rejects.csv")
-            if part.generation:
-                prepared_part.generation = part.generation
-            with _rejects_writer(prepared_part) as rejects:
-                con.execute("drop table if exists _typed")
-                con.execute(f"create temp table _typed ({_typed_columns(parsed.spec)})")
-                prepared_part.rows = _type_in_python(con, parsed, work, rejects, pii_key)
-            prepared_part.typed.append(spool_dir / f"{sha}.{number}.parquet")
-            con.execute(f"copy _typed to '{prepared_part.typed[-1]}' (format parquet)")
-            prepared.parts.append(prepared_part)
+        try:
+            for number, part in enumerate(parts):
+                if part.spec is None:
+                    prepared.parts.append(_unrecognised_part(part, spool_dir, sha, number))
+                    continue
+                records = list(part.records)  # a sheet is in memory already; a dump page too
+                parsed = parse_records(part.spec, "utf-8", iter(records))
+                prepared_part = _new_part(
+                    parsed, part.label, spool_dir / f"{sha}.{number}.rejects.csv"
+                )
+                if part.generation:
+                    prepared_part.generation = part.generation
+                with _rejects_writer(prepared_part) as rejects:
+                    con.execute("drop table if exists _typed")
+                    con.execute(f"create temp table _typed ({_typed_columns(parsed.spec)})")
+                    counted = None
+                    if is_workbook and _vectorisable(parsed) and _one_line_each(records):
+                        sheet_csv = _sheet_as_csv(records, work / f"sheet{number}.csv")
+                        counted = _type_in_duckdb(
+                            con,
+                            parse_file(part.spec, sheet_csv),
+                            sheet_csv,
+                            work,
+                            rejects,
+                            hmac_pads(pii_key),
+                            pii_key,
+                            prepared_part.typed,
+                            output_prefix=f"{sha}.{number}",
+                            keep_raw_text=True,
+                        )
+                        prepared.vectorised = prepared.vectorised or counted is not None
+                    if counted is None:
+                        for written in prepared_part.typed:
+                            written.unlink()
+                        prepared_part.typed.clear()
+                        con.execute("delete from _typed")
+                        rejects.restart()
+                        parsed = parse_records(part.spec, "utf-8", iter(records))
+                        counted = _type_in_python(con, parsed, work, rejects, pii_key)
+                    prepared_part.rows = counted
+                prepared_part.typed.append(spool_dir / f"{sha}.{number}.python.parquet")
+                con.execute(f"copy _typed to '{prepared_part.typed[-1]}' (format parquet)")
+                prepared.parts.append(prepared_part)
+        except FileRejected as exc:
+            return PreparedFile(path, name, sha, None, rejection=f"file rejected: {exc}")
     return prepared
+
+
+def _one_line_each(records: list[Record]) -> bool:
+    return not any("\n" in f or "\r" in f for record in records for f in record.fields)
+
+
+def _sheet_as_csv(records: list[Record], target: Path) -> Path:
+    """Each row on the line of its Excel row number (blank lines between), as its raw text."""
+    with target.open("w", encoding="utf-8", newline="") as out:
+        line = 1
+        for record in records:
+            out.write("\n" * (record.line - line))
+            out.write(record.text + "\n")
+            line = record.line + 1
+    return target
 
 
 def _unrecognised_part(part, spool_dir: Path, sha: str, number: int) -> PreparedPart:
@@ -320,7 +373,16 @@ def _unquote(field: str) -> str:
 
 
 def _type_in_duckdb(
-    con, parsed: ParsedFile, path: Path, work: Path, rejects, pads, pii_key, outputs: list[Path]
+    con,
+    parsed: ParsedFile,
+    path: Path,
+    work: Path,
+    rejects,
+    pads,
+    pii_key,
+    outputs: list[Path],
+    output_prefix: str | None = None,
+    keep_raw_text: bool = False,
 ):
     """Rows typed in SQL where every cell has a known form; the others through Python.
 
@@ -390,8 +452,9 @@ def _type_in_duckdb(
         )
         con.execute(f"create or replace temp table _cells as select *, {values} from _picked")
         con.execute(f"create or replace temp table _fast as select line from _cells where {guards}")
-        outputs.append(work.parent / f"{work.name}.{len(outputs)}.parquet")  # hex names only
-        records += _copy_fast_rows(con, spec, set(cells), pads, outputs[-1], extra)
+        prefix = output_prefix or work.name  # hex names only
+        outputs.append(work.parent / f"{prefix}.{len(outputs)}.parquet")
+        records += _copy_fast_rows(con, spec, set(cells), pads, outputs[-1], extra, keep_raw_text)
         slow = con.execute(
             """
             select line, body from _lines
@@ -412,7 +475,11 @@ def _type_in_duckdb(
     return records + len(bad_lines)
 
 
-def _copy_fast_rows(con, spec: FileSpec, present: set[str], pads, target: Path, extra: str) -> int:
+def _copy_fast_rows(
+    con, spec: FileSpec, present: set[str], pads, target: Path, extra: str, keep_raw_text: bool
+) -> int:
+    """The rows every guard vouches for, typed in SQL. Their raw text is the line in the file,
+    read back if one is quarantined later; a sheet's CSV is gone by then, so it travels along."""
     parsed_sql = {c.name: f"v_{c.name}" if c.name in present else "null" for c in spec.columns}
     select = [
         f"{hmac_sql(parsed_sql[c.name]) if c.pii else parsed_sql[c.name]} as {c.stored_name}"
@@ -420,9 +487,10 @@ def _copy_fast_rows(con, spec: FileSpec, present: set[str], pads, target: Path, 
     ]
     select += [f"{d.sql(parsed_sql)} as {d.name}" for d in spec.derived]
     select.append(f"{extra} as _extra")
+    raw_text = "body" if keep_raw_text else "null::varchar"
     sql = f"""
         copy (
-            select {", ".join(select)}, line as _source_line, null::varchar as _raw_text
+            select {", ".join(select)}, line as _source_line, {raw_text} as _raw_text
             from _cells where line in (select line from _fast)
         ) to '{target}' (format parquet)
     """

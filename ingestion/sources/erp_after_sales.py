@@ -39,7 +39,13 @@ AFTER_SALES = FileSpec(
         Column("quantity", ("退货数量", "数量"), parse_int, "INTEGER"),
         Column("refund_amount", ("退款金额", "实退金额"), parse_money, "DECIMAL(18,2)"),
         Column("reason", ("退换原因", "售后原因", "原因"), parse_text),
-        Column("created_at", ("建单时间", "申请时间", "创建时间"), parse_timestamp, "TIMESTAMP", required=True),
+        Column(
+            "created_at",
+            ("建单时间", "申请时间", "创建时间"),
+            parse_timestamp,
+            "TIMESTAMP",
+            required=True,
+        ),
         Column("finished_at", ("完成时间", "处理时间"), parse_timestamp, "TIMESTAMP"),
     ),
 )

@@ -8,8 +8,9 @@ its digits), so one set of parsers types every format; an id Excel already turne
 (`3.51531314732936e+16`) stays visibly damaged and is quarantined by the same rule as in a CSV.
 
 A row's line number is its row number in Excel, the one an operator sees; the raw text kept for a
-quarantined row is the row's cells as one CSV line. Read with openpyxl in read-only mode, one row
-at a time, so a large sheet is never held in memory whole.
+quarantined row is the row's cells as one CSV line. Read with calamine (Rust), 17x faster than
+openpyxl's read-only mode here (138k rows: 1.9 s vs 32 s); it holds one sheet's cells in memory
+at a time.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from python_calamine import CalamineWorkbook
 
 from ingestion.sources.csv_reading import Record
 from ingestion.sources.spec import FileRejected, FileSpec, matches_header
@@ -46,12 +49,12 @@ def _csv_line(fields: list[str]) -> str:
     return out.getvalue()
 
 
-def _sheet_records(sheet) -> Iterator[Record]:
+def _sheet_records(rows) -> Iterator[Record]:
     """Rows as records, cut or padded to the header's width: a sheet has no field count of its
-    own (openpyxl pads every row to the widest), so only a non-empty cell past the header's last
+    own (every row comes padded to the widest), so only a non-empty cell past the header's last
     column makes a row too long."""
     width = None
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+    for number, row in enumerate(rows, start=1):
         fields = [cell_text(v) for v in row]
         if not any(f.strip() for f in fields):
             continue
@@ -71,27 +74,25 @@ def read_workbook(
     path: Path, sheet_specs: dict[str, FileSpec], candidates: tuple[FileSpec, ...]
 ) -> list[tuple[str, FileSpec | None, str | None, Iterator[Record]]]:
     """(sheet name, spec or None when unrecognised, generation, records with the header first)."""
-    import openpyxl  # imported here: only workbooks need it, and it is slow to import
-
     if not zipfile.is_zipfile(path):
         raise FileRejected("not a readable .xlsx workbook (not a zip archive)")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for a damaged workbook
         raise FileRejected(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
     parts = []
-    for sheet in book.worksheets:
-        records = _sheet_records(sheet)
+    for title in book.sheet_names:
+        records = _sheet_records(book.get_sheet_by_name(title).iter_rows())
         first = next(records, None)
         if first is None:
             continue  # an empty sheet holds no rows to lose
-        spec = sheet_specs.get(sheet.title.strip())
+        spec = sheet_specs.get(title.strip())
         if spec is None:
             spec = next(
                 (s for s in candidates if s.detect_by_header and matches_header(s, first.fields)),
                 None,
             )
-        parts.append((sheet.title.strip(), spec, None, _chain(first, records)))
+        parts.append((title.strip(), spec, None, _chain(first, records)))
     return parts
 
 

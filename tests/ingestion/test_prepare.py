@@ -64,9 +64,9 @@ def test_demo_exports_take_the_vectorised_path_and_match(tmp_path):
         prepared, vectorised, python = _both_ways(path, tmp_path)
         assert vectorised == python, path.name
         assert vectorised[0], path.name
-        # Taobao CSV exports are plain CSV with a typed key; the all-text product list stays in
-        # Python, and so do workbooks and API dumps (their cells are not CSV text).
-        expected = path.suffix == ".csv" and not path.name.startswith("货品档案")
+        # Exports and workbook sheets are typed in SQL (each has a typed key); the all-text
+        # product list and the API dumps stay in Python.
+        expected = path.suffix in (".csv", ".xlsx") and not path.name.startswith("货品档案")
         assert prepared.vectorised == expected, path.name
 
 
@@ -127,3 +127,25 @@ def test_any_bytes_load_the_same_either_way(tmp_path_factory, content):
     path.write_bytes(content)
     _, vectorised, python = _both_ways(path, root)
     assert vectorised == python
+
+
+def test_a_workbook_sheet_is_typed_in_sql_unless_a_cell_breaks_lines(tmp_path):
+    from tests.ingestion.test_documents import SUBORDERS_2023, _suborder, _workbook
+
+    rows = [
+        _suborder("3700000000000001", "3700000000000001"),
+        _suborder("3700000000000002", "3700000000000002", 买家实付金额="-5"),
+        [],  # an empty row keeps its Excel row number for the rows after it
+        _suborder("3700000000000003", "3700000000000003"),
+    ]
+    plain = _workbook(tmp_path / "plain.xlsx", {"销售明细": [SUBORDERS_2023, *rows]})
+    prepared, vectorised, python = _both_ways(plain, tmp_path)
+    assert prepared.vectorised and vectorised == python
+    assert [r[-1] for r in vectorised[0]] == [2, 5]  # _source_line = Excel row
+    assert [(r[1], r[2][:6]) for r in vectorised[1]] == [("3", "买家实付金额")]
+
+    note = _suborder("3700000000000004", "3700000000000004", 主订单买家留言="周末\n送货")
+    broken = _workbook(tmp_path / "broken.xlsx", {"销售明细": [SUBORDERS_2023, *rows, note]})
+    prepared, vectorised, python = _both_ways(broken, tmp_path)
+    assert not prepared.vectorised and vectorised == python
+    assert [r[-1] for r in vectorised[0]] == [2, 5, 6]
