@@ -14,6 +14,8 @@ TABLES = (
     ("raw", "top_trades"),
     ("raw", "top_trade_orders"),
     ("raw", "top_refunds"),
+    ("raw", "erp_order_lines"),
+    ("raw", "erp_after_sales"),
     ("raw", "erp_products"),
     ("raw", "quarantine"),
     ("raw", "file_ledger"),

@@ -18,6 +18,7 @@ import pandas as pd
 from ingestion.demo import modern_exports as modern
 from ingestion.demo import reference as ref
 from ingestion.demo.shop import Shop
+from ingestion.sources.erp_headers import WDT_OUTBOUND_HEADER
 from ingestion.sources.taobao_headers import (  # noqa: F401  (re-exported for tests)
     LINES_2017,
     LINES_2020,
@@ -87,6 +88,7 @@ OVERLAP = pd.Timedelta(days=15)
 WORKBOOK_FROM = dt.datetime(2023, 1, 1)  # the 千牛 workbook
 SUBORDER_CSV_FROM = dt.datetime(2024, 1, 1)  # the sub-order CSV and a saved 发货报表
 TOP_PULL_DAYS = pd.Timedelta(days=90)
+ERP_FROM = dt.datetime(2023, 1, 1)  # the shop's ERP (旺店通) goes live
 
 
 def write_exports(shop: Shop, landing: Path) -> list[Path]:
@@ -151,6 +153,8 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
                 trailing_comma=layout.lines_header is LINES_2017,
             )
             written.append(path)
+        if stamp >= ERP_FROM:
+            written.append(_write_erp_outbound(landing, name, line_batch, batch))
         if index == len(schedule) - 1:
             written += _write_top_dumps(landing, orders, lines, export_at)
         refunds = _refunds_applied(orders, previous - OVERLAP, export_at)
@@ -179,6 +183,44 @@ def _write_suborder_exports(landing, name, batch, order_columns, line_columns) -
     shipped["订单编号"] = shipped["主订单编号"]  # a saved sheet: plain ids, no formula wrapping
     _write(shipments, QIANNIU_SHIPMENTS_SHEET, shipped, modern_layout, False)
     return [suborders, shipments]
+
+
+def _write_erp_outbound(landing: Path, name: str, lines: pd.DataFrame, batch) -> Path:
+    """The ERP's 销售出库明细 (旺店通, shared/formats 3.1): every shipped line with the platform
+    order, the buyer's nick (客户网名), the ERP's customer number and the receiver's phone."""
+    lines = lines.reset_index(drop=True)
+    order = batch.loc[lines["order_idx"].to_numpy()].reset_index(drop=True)
+    state = order["state"].to_numpy()
+    shipped = np.isin(state, ["shipped", "completed"])
+    lines, order = lines[shipped].reset_index(drop=True), order[shipped].reset_index(drop=True)
+    layout = ExportLayout([], [], "gb18030", False)
+    place = np.array([f"{p} {c} {d}" for p, c, d, _ in ref.ADDRESSES], dtype=object)
+    columns = {
+        "订单编号": "JY" + order["order_id"].str[-12:],
+        "店铺名称": pd.Series([SHOP_NAME] * len(lines)),
+        "订单来源": pd.Series(["淘宝"] * len(lines)),
+        "原始单号": order["order_id"],
+        "原始子单号": lines["sub_order_id"],
+        "订单状态": pd.Series(np.where(order["state"] == "completed", "已完成", "已发货")),
+        "交易时间": _ts(order["created_at"], layout),
+        "付款时间": _ts(order["paid_at"], layout),
+        "发货时间": _ts(order["shipped_at"], layout),
+        "客户网名": order["buyer_nick"],
+        "收件人": order["receiver_name"],
+        "省市县": pd.Series(place[order["address_idx"].to_numpy()]),
+        "地址": order["street"],
+        "手机": order["phone"],
+        "商家编码": lines["merchant_code"],
+        "货品名称": lines["title"],
+        "数量": lines["quantity"].astype(str),
+        "成交价": lines["price"],
+        "分摊后总价": _money(lines["line_paid_cents"]),
+        "已付": _money(order["paid_cents"]),
+        "客户编号": "KH" + order["person_id"].astype(str).str.zfill(7),
+    }
+    path = landing / f"销售出库明细{name}.csv"
+    _write(path, WDT_OUTBOUND_HEADER, columns, layout, False)
+    return path
 
 
 def _write_top_dumps(landing: Path, orders, lines, export_at: pd.Timestamp) -> list[Path]:

@@ -305,6 +305,15 @@ def _identities(people: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
             }
         )
     )
+    frames.append(
+        pd.DataFrame(
+            {
+                "identifier_value": "KH" + people_with_orders.astype(str).str.zfill(7),
+                "person_id": people_with_orders,
+                "identifier_type": "erp_customer_no",
+            }
+        )
+    )
     truth = pd.concat(frames, ignore_index=True).drop_duplicates()
     return (
         truth[["identifier_type", "identifier_value", "person_id"]]

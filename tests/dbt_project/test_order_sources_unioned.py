@@ -19,7 +19,7 @@ def built(tmp_path_factory):
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         report = load_landing(con, write_modern_sources(tmp_path / "landing"), PII_KEY)
-    assert report.rows_quarantined == 0 and report.count("loaded") == 7
+    assert report.rows_quarantined == 0 and report.count("loaded") == 10
     run_dbt(["build"], warehouse, AS_OF, tmp_path)
     return warehouse
 
@@ -41,6 +41,8 @@ def test_each_order_once_with_state_money_and_source(built):
         ("3700000000000004", "top_api", "tmall", "completed", 88, 0, 88),
         # the TOP dump (newer) over the sub-order CSV: closed after a full refund
         ("3700000000000005", "top_api", "tmall", "closed_refunded", 120, 120, 0),
+        # only the ERP has it: an offline sale, ¥100 refunded through an ERP 售后单
+        ("ERP-wdt_outbound-JYOFF1", "erp", "erp_offline", "completed", 300, 100, 200),
     ]
 
 
@@ -51,11 +53,14 @@ def test_buyers_come_from_whichever_source_names_them(built):
     # the 2022 CSV's nick survives the workbook copy that has none; the 发货报表 phone links
     # the sub-order-only order to her
     assert customer["3700000000000002"] == gina
-    # never shipped, no other source: no buyer to name
-    assert customer["3700000000000003"] is None
+    # never shipped: only the ERP names its buyer
+    ivy = customer["3700000000000003"]
+    assert ivy is not None and ivy not in (gina, henry)
+    # the offline sale is hers by the phone the store took
+    assert customer["ERP-wdt_outbound-JYOFF1"] == gina
     # the TOP nick and the 发货报表 phone meet on one order
     assert customer["3700000000000005"] == henry
-    assert query(built, "select count(*) from marts.dim_customers") == [(2,)]
+    assert query(built, "select count(*) from marts.dim_customers") == [(3,)]
 
 
 def test_lines_and_refunds_are_kept_once(built):
@@ -67,8 +72,13 @@ def test_lines_and_refunds_are_kept_once(built):
         ("3700000000000003", 1),
         ("3700000000000004", 1),
         ("3700000000000005", 1),
+        ("ERP-wdt_outbound-JYOFF1", 2),
     ]
     assert query(
         built,
-        "select refund_id, source_system, refund_state, refund_amount, channel from marts.fct_refunds",
-    ) == [("9700000000000005", "top_api", "succeeded", 120, "tmall")]
+        "select refund_id, source_system, refund_state, refund_amount, channel"
+        " from marts.fct_refunds order by refund_id",
+    ) == [
+        ("9700000000000005", "top_api", "succeeded", 120, "tmall"),
+        ("ERP-TH1", "erp", "succeeded", 100, "erp_offline"),
+    ]

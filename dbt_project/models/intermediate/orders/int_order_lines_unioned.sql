@@ -1,6 +1,7 @@
-{#- One row per order line across the back office's 宝贝报表 / sub-order exports and the TOP
-    API's orders: the same sub-order (子订单编号 = oid) seen in both is kept once, from the most
-    recent observation. Lines before 2020 have no id of their own and come only from exports. -#}
+{#- One row per order line across the back office's 宝贝报表 / sub-order exports, the TOP API's
+    orders and, for orders only the ERP has, the ERP's lines: the same sub-order (子订单编号 =
+    oid) seen in both platform sources is kept once, from the most recent observation. Lines
+    before 2020 have no id of their own and come only from exports. -#}
 with
 
 exported_lines as (
@@ -12,6 +13,18 @@ exported_lines as (
 api_lines as (
 
     select * from {{ ref('stg_top__trade_orders') }}
+
+),
+
+erp_lines as (
+
+    select * from {{ ref('stg_erp__order_lines') }}
+
+),
+
+erp_orders as (
+
+    select * from {{ ref('int_erp_orders') }}
 
 ),
 
@@ -67,6 +80,34 @@ observations as (
     from api_lines
     left join api_line_refunds
         on api_lines.sub_order_id = api_line_refunds.sub_order_id
+
+
+    union all
+
+    -- ERP lines only for orders no platform source lists lines for (offline, other platforms)
+    select
+        erp_lines.erp_line_id as order_line_id,
+        erp_orders.order_id,
+        cast(null as {{ dbt.type_string() }}) as sub_order_id,
+        'erp' as source_system,
+        erp_lines.merchant_code,
+        cast(null as {{ dbt.type_string() }}) as item_id,
+        erp_lines.product_name as title,
+        cast(null as {{ dbt.type_string() }}) as sku_properties,
+        erp_lines.unit_price,
+        erp_lines.quantity,
+        cast(coalesce(erp_lines.unit_price * erp_lines.quantity, erp_lines.line_paid_amount)
+            as decimal(18, 2)) as line_goods_amount,
+        erp_lines.line_paid_amount,
+        cast(0 as decimal(18, 2)) as line_refund_amount,
+        erp_lines.refund_status,
+        erp_lines.exported_at
+    from erp_lines
+    inner join erp_orders
+        on erp_lines.erp_system = erp_orders.erp_system
+        and erp_lines.erp_order_no = erp_orders.erp_order_no
+    where erp_orders.order_id not in (select order_id from exported_lines)
+      and erp_orders.order_id not in (select order_id from api_lines)
 
 ),
 

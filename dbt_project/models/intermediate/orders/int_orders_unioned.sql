@@ -1,6 +1,7 @@
-{#- One row per Taobao/Tmall order, whichever way the shop has it: the back office's 订单报表
-    (2016-2022 CSV, the 2023 workbook's sheet), the 2023+ sub-order export alone (orders summed
-    from their sub-orders, buyer from the 发货报表), or the TOP API.
+{#- One row per order, whichever way the shop has it: the back office's 订单报表 (2016-2022 CSV,
+    the 2023 workbook's sheet), the 2023+ sub-order export alone (orders summed from their
+    sub-orders, buyer from the 发货报表), the TOP API, or the shop's ERP (its buyer record for any
+    order; the whole order for offline sales and other platforms).
 
     An order seen in several places takes its state and money from the most recent observation
     (by export time; the API wins a tie, it is the platform's own record), and each identifier
@@ -39,6 +40,12 @@ api_trades as (
 api_lines as (
 
     select * from {{ ref('stg_top__trade_orders') }}
+
+),
+
+erp_orders as (
+
+    select * from {{ ref('int_erp_orders') }}
 
 ),
 
@@ -97,6 +104,7 @@ from_order_exports as (
         exported_orders.buyer_nick,
         exported_orders.buyer_member_nickname,
         cast(null as {{ dbt.type_string() }}) as buyer_open_uid,
+        cast(null as {{ dbt.type_string() }}) as erp_customer_no,
         coalesce(exported_orders.receiver_mobile_hmac, shipments.receiver_mobile_hmac)
             as receiver_mobile_hmac,
         case when exported_orders.receiver_mobile_hmac is not null
@@ -147,6 +155,7 @@ from_sub_order_exports as (
         cast(null as {{ dbt.type_string() }}) as buyer_nick,
         cast(null as {{ dbt.type_string() }}) as buyer_member_nickname,
         cast(null as {{ dbt.type_string() }}) as buyer_open_uid,
+        cast(null as {{ dbt.type_string() }}) as erp_customer_no,
         shipments.receiver_mobile_hmac,
         shipments.receiver_mobile_kind,
         cast(null as {{ dbt.type_string() }}) as alipay_account_hmac,
@@ -192,6 +201,7 @@ from_api as (
         api_trades.buyer_nick,
         cast(null as {{ dbt.type_string() }}) as buyer_member_nickname,
         api_trades.buyer_open_uid,
+        cast(null as {{ dbt.type_string() }}) as erp_customer_no,
         api_trades.receiver_mobile_hmac,
         api_trades.receiver_mobile_kind,
         cast(null as {{ dbt.type_string() }}) as alipay_account_hmac,
@@ -222,6 +232,45 @@ from_api as (
 
 ),
 
+-- What the shop's ERP knows of an order: its buyer for every order, and the state and money of
+-- orders no platform source has (offline sales, other platforms).
+from_erp as (
+
+    select
+        erp_orders.order_id,
+        'erp' as source_system,
+        coalesce(erp_orders.channel, '{{ var("taobao_shop_channel") }}') as channel,
+        cast(null as {{ dbt.type_string() }}) as shop_id,
+        erp_orders.buyer_nick,
+        cast(null as {{ dbt.type_string() }}) as buyer_member_nickname,
+        cast(null as {{ dbt.type_string() }}) as buyer_open_uid,
+        erp_orders.erp_customer_no,
+        erp_orders.receiver_mobile_hmac,
+        erp_orders.receiver_mobile_kind,
+        cast(null as {{ dbt.type_string() }}) as alipay_account_hmac,
+        erp_orders.receiver_name_hmac,
+        erp_orders.order_status_text,
+        cast(null as {{ dbt.type_string() }}) as close_reason,
+        erp_orders.order_state,
+        cast(coalesce(erp_orders.paid_amount, 0) as decimal(18, 2)) as goods_amount,
+        cast(0 as decimal(18, 2)) as postage_amount,
+        cast(0 as decimal(18, 2)) as coupon_amount,
+        cast(coalesce(erp_orders.paid_amount, 0) as decimal(18, 2)) as buyer_paid_amount,
+        'order' as paid_amount_source,
+        erp_orders.refunded_amount as export_refund_amount,
+        erp_orders.receiver_province,
+        erp_orders.receiver_city,
+        cast(erp_orders.item_quantity as integer) as item_quantity,
+        false as is_mobile_order,
+        erp_orders.traded_at as created_at,
+        erp_orders.paid_at,
+        erp_orders.shipped_at,
+        cast(null as {{ dbt.type_timestamp() }}) as confirmed_at,
+        erp_orders.exported_at
+    from erp_orders
+
+),
+
 observations as (
 
     select * from from_order_exports
@@ -229,6 +278,8 @@ observations as (
     select * from from_sub_order_exports
     union all
     select * from from_api
+    union all
+    select * from from_erp
 
 ),
 
@@ -239,6 +290,8 @@ ranked as (
         row_number() over (
             partition by order_id
             order by
+                -- the platform's own record decides; the ERP only for orders it alone has
+                case when source_system = 'erp' then 1 else 0 end,
                 exported_at desc nulls last,
                 case source_system when 'top_api' then 0 when 'taobao_export' then 1 else 2 end
         ) as observation_rank
@@ -256,6 +309,7 @@ identifiers as (
         ) as buyer_nick,
         max(buyer_member_nickname) as buyer_member_nickname,
         max(buyer_open_uid) as buyer_open_uid,
+        max(erp_customer_no) as erp_customer_no,
         max(alipay_account_hmac) as alipay_account_hmac,
         max(receiver_name_hmac) as receiver_name_hmac,
         count(*) as observation_count
@@ -286,6 +340,7 @@ final as (
         identifiers.buyer_nick,
         identifiers.buyer_member_nickname,
         identifiers.buyer_open_uid,
+        identifiers.erp_customer_no,
         mobiles.receiver_mobile_hmac,
         mobiles.receiver_mobile_kind,
         identifiers.alipay_account_hmac,
