@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.sources import erp_orders, top_api
+from ingestion.sources import erp_orders, social, top_api
 from ingestion.sources.csv_reading import BadLine, Record
+from ingestion.sources.douyin import DOUYIN_ORDERS
 from ingestion.sources.erp import PRODUCTS
 from ingestion.sources.erp_after_sales import AFTER_SALES
+from ingestion.sources.loyalty import MEMBERS, POINTS_LEDGER, SURVEY_RESPONSES
 from ingestion.sources.spec import FileRejected, FileSpec, matches_header, read_header
 from ingestion.sources.taobao_exports import (
     ORDER_LINES,
@@ -36,9 +38,18 @@ CSV_SPECS: tuple[FileSpec, ...] = (
     erp_orders.WDT_OUTBOUND,
     AFTER_SALES,
     *erp_orders.load_maps(),
+    DOUYIN_ORDERS,
+    MEMBERS,
+    POINTS_LEDGER,
+    SURVEY_RESPONSES,
 )
 # Every family (the rules for whole files live on its spec); several may share a raw table.
-SPECS: tuple[FileSpec, ...] = (*CSV_SPECS, *top_api.SPECS, erp_orders.JST_ORDERS)
+SPECS: tuple[FileSpec, ...] = (
+    *CSV_SPECS,
+    *top_api.SPECS,
+    erp_orders.JST_ORDERS,
+    *social.SPECS,
+)
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
 # One description per raw table, for the Dagster assets and docs.
 RAW_TABLES: dict[str, str] = {}
@@ -95,8 +106,13 @@ def read_document(path: Path) -> list[Part]:
         return [Part(*p) for p in top_api.read_top_dump(path)]
     if kind == "jst":
         return [Part(*p) for p in erp_orders.read_jst_dump(path)]
+    if kind == "wecom":
+        return [Part(*p) for p in social.read_wecom_dump(path)]
+    if kind == "wechat":
+        return [Part(*p) for p in social.read_wechat_dump(path)]
     raise FileRejected(
-        "not a recognised JSON export (expected a TOP API or 聚水潭 order response dump)"
+        "not a recognised JSON export (expected a TOP API, 聚水潭, WeCom external contact or "
+        "WeChat follower response dump)"
     )
 
 
@@ -115,6 +131,10 @@ def _json_kind(head: str, path: Path) -> str | None:
     first = document[0] if isinstance(document, list) and document else document
     if erp_orders.looks_like_jst(first):
         return "jst"
+    if social.looks_like_wecom(first):
+        return "wecom"
+    if social.looks_like_wechat(first):
+        return "wechat"
     if top_api.looks_like_top_dump(document):
         return "top"
     return None

@@ -181,3 +181,54 @@ def parse_bool_cn(value: str) -> bool | None:
     if value in ("否", "false", "0", "N", "n", "PC订单", "电脑订单"):
         return False
     return None
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_BEIJING = dt.timedelta(hours=8)
+
+
+def parse_epoch_seconds(value: str) -> dt.datetime | None:
+    """WeCom and WeChat give times as Unix seconds; Fugou keeps Beijing wall time like the rest."""
+    value = clean_cell(value)
+    if is_null(value):
+        return None
+    if not value.isdigit():
+        raise ValueError(f"unix time {value!r} is not a whole number of seconds")
+    seconds = int(value)
+    if seconds > 32503680000:  # year 3000: milliseconds, not seconds
+        raise ValueError(f"unix time {value!r} is not in seconds")
+    return (_EPOCH + dt.timedelta(seconds=seconds) + _BEIJING).replace(tzinfo=None)
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A date as member lists write it: 1990-05-01, 1990/5/1, 19900501, or a timestamp's day."""
+    value = clean_cell(value)
+    if is_null(value):
+        return None
+    match = re.fullmatch(
+        r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?", value
+    ) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", value)
+    if match:
+        try:
+            return dt.date(*(int(p) for p in match.groups()))
+        except ValueError:
+            pass
+    raise ValueError(f"date {value!r} cannot be parsed")
+
+
+def parse_score_0_10(value: str) -> int | None:
+    """An NPS answer: a whole number from 0 to 10."""
+    score = parse_int(value)
+    if score is not None and not 0 <= score <= 10:
+        raise ValueError(f"score {score} is outside 0-10")
+    return score
+
+
+def parse_signed_int(value: str) -> int | None:
+    """Points: earned (+), redeemed or expired (−), written with a sign, a full-width sign or none."""
+    value = clean_cell(value).replace(",", "").replace("＋", "+").replace("－", "-")
+    if is_null(value):
+        return None
+    if not re.fullmatch(r"[+-]?\d{1,9}", value):
+        raise ValueError(f"points {value!r} is not a whole number")
+    return int(value)
