@@ -17,3 +17,8 @@
 {% macro as_of_end_timestamp() -%}
     cast('{{ (as_of_date_value() + modules.datetime.timedelta(days=1)).isoformat() }} 00:00:00' as timestamp)
 {%- endmacro %}
+
+{#- The as-of year as a number, for ages. -#}
+{% macro as_of_year() -%}
+    {{ as_of_date_value().year }}
+{%- endmacro %}

@@ -19,7 +19,7 @@ def built(tmp_path_factory):
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         report = load_landing(con, write_modern_sources(tmp_path / "landing"), PII_KEY)
-    assert report.rows_quarantined == 0 and report.count("loaded") == 10
+    assert report.rows_quarantined == 0 and report.count("loaded") == 17
     run_dbt(["build"], warehouse, AS_OF, tmp_path)
     return warehouse
 
@@ -42,6 +42,7 @@ def test_each_order_once_with_state_money_and_source(built):
         # the TOP dump (newer) over the sub-order CSV: closed after a full refund
         ("3700000000000005", "top_api", "tmall", "closed_refunded", 120, 120, 0),
         # only the ERP has it: an offline sale, ¥100 refunded through an ERP 售后单
+        ("6900000000000001", "douyin_export", "douyin", "completed", 89, 0, 89),
         ("ERP-wdt_outbound-JYOFF1", "erp", "erp_offline", "completed", 300, 100, 200),
     ]
 
@@ -72,6 +73,7 @@ def test_lines_and_refunds_are_kept_once(built):
         ("3700000000000003", 1),
         ("3700000000000004", 1),
         ("3700000000000005", 1),
+        ("6900000000000001", 1),
         ("ERP-wdt_outbound-JYOFF1", 2),
     ]
     assert query(
@@ -81,4 +83,59 @@ def test_lines_and_refunds_are_kept_once(built):
     ) == [
         ("9700000000000005", "top_api", "succeeded", 120, "tmall"),
         ("ERP-TH1", "erp", "succeeded", 100, "erp_offline"),
+    ]
+
+
+def test_loyalty_members_points_and_surveys(built):
+    customer = dict(query(built, "select order_id, customer_id from marts.fct_orders"))
+    gina, henry = customer["3700000000000001"], customer["3700000000000004"]
+    assert query(
+        built,
+        "select member_id, customer_id, member_tier, points_balance, birth_month, birth_day,"
+        " age_band, has_wechat_unionid from marts.loyalty_members order by 1",
+    ) == [
+        ("M001", gina, "金卡", 1200, 5, 1, "35_44", True),
+        ("M002", None, "普通会员", 0, None, None, "unknown", False),
+    ]
+    assert query(
+        built,
+        "select event_type, points, customer_id from marts.points_ledger order by event_at",
+    ) == [("earn", 300, gina), ("redeem", -300, gina), ("expire", -50, gina)]
+    assert query(
+        built,
+        "select score, nps_category, customer_id from marts.survey_responses order by answered_at",
+    ) == [(9, "promoter", gina), (5, "detractor", henry), (7, "passive", None)]
+
+
+def test_social_profile_links_wecom_by_noted_phone_and_wechat_by_unionid(built):
+    customer = dict(query(built, "select order_id, customer_id from marts.fct_orders"))
+    gina, henry = customer["3700000000000001"], customer["3700000000000004"]
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            built,
+            "select customer_id, is_wecom_contact, wecom_employee_count, wecom_first_add_way,"
+            " wecom_tags, is_wechat_follower, wechat_subscribe_scene"
+            " from marts.customer_social_profile",
+        )
+    }
+    assert rows == {
+        # WeCom by the phone zhangsan noted; WeChat by the unionid on her member record
+        gina: (True, 1, "qr_code", "VIP", True, "ADD_SCENE_QR_CODE"),
+        # WeCom by phone; the unionid on his WeCom contact finds his (ended) WeChat follow
+        henry: (True, 1, "business_card", None, False, None),
+    }
+
+
+def test_dim_products_from_the_product_list_and_sales(built):
+    assert query(
+        built,
+        "select merchant_code, category_name, is_in_product_list, purchase_orders, units_sold"
+        " from marts.dim_products order by 1",
+    ) == [
+        # the offline sale's 马克杯
+        ("CUP-1", "unknown", False, 1, 1),
+        # 3700…01 (two sub-orders), …02, …03, …04, the 抖店 order and the offline sale; …05
+        # was refunded in full, so it is no purchase
+        ("PAN-1", "unknown", False, 6, 7),
     ]

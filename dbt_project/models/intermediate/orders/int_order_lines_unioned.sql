@@ -16,6 +16,12 @@ api_lines as (
 
 ),
 
+douyin_lines as (
+
+    select * from {{ ref('stg_douyin__order_lines') }}
+
+),
+
 erp_lines as (
 
     select * from {{ ref('stg_erp__order_lines') }}
@@ -84,6 +90,27 @@ observations as (
 
     union all
 
+    select
+        order_line_id,
+        order_id,
+        sub_order_id,
+        'douyin_export' as source_system,
+        merchant_code,
+        item_id,
+        title,
+        cast(null as {{ dbt.type_string() }}) as sku_properties,
+        cast(case when quantity > 0 then line_goods_amount / quantity end as decimal(18, 2))
+            as unit_price,
+        quantity,
+        line_goods_amount,
+        line_paid_amount,
+        cast(0 as decimal(18, 2)) as line_refund_amount,
+        after_sale_status as refund_status,
+        exported_at
+    from douyin_lines
+
+    union all
+
     -- ERP lines only for orders no platform source lists lines for (offline, other platforms)
     select
         erp_lines.erp_line_id as order_line_id,
@@ -108,6 +135,7 @@ observations as (
         and erp_lines.erp_order_no = erp_orders.erp_order_no
     where erp_orders.order_id not in (select order_id from exported_lines)
       and erp_orders.order_id not in (select order_id from api_lines)
+      and erp_orders.order_id not in (select order_id from douyin_lines)
 
 ),
 

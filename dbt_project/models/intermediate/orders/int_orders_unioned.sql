@@ -1,6 +1,6 @@
 {#- One row per order, whichever way the shop has it: the back office's 订单报表 (2016-2022 CSV,
     the 2023 workbook's sheet), the 2023+ sub-order export alone (orders summed from their
-    sub-orders, buyer from the 发货报表), the TOP API, or the shop's ERP (its buyer record for any
+    sub-orders, buyer from the 发货报表), the TOP API, the 抖店 export, or the shop's ERP (its buyer record for any
     order; the whole order for offline sales and other platforms).
 
     An order seen in several places takes its state and money from the most recent observation
@@ -46,6 +46,41 @@ api_lines as (
 erp_orders as (
 
     select * from {{ ref('int_erp_orders') }}
+
+),
+
+douyin_lines as (
+
+    select * from {{ ref('stg_douyin__order_lines') }}
+
+),
+
+douyin_orders as (
+
+    select
+        order_id,
+        -- a sub-order closed by its own refund does not close the order
+        coalesce(
+            max(case when order_state <> 'closed_refunded' then order_status_text end),
+            max(order_status_text)
+        ) as order_status_text,
+        sum(line_goods_amount) as goods_amount,
+        sum(line_paid_amount) as paid_amount,
+        max(postage_amount) as postage_amount,
+        sum(discount_amount) as discount_amount,
+        sum(quantity) as item_quantity,
+        max(receiver_mobile_hmac) as receiver_mobile_hmac,
+        max(receiver_mobile_kind) as receiver_mobile_kind,
+        max(receiver_name_hmac) as receiver_name_hmac,
+        max(receiver_province) as receiver_province,
+        max(receiver_city) as receiver_city,
+        min(created_at) as created_at,
+        min(paid_at) as paid_at,
+        min(shipped_at) as shipped_at,
+        max(finished_at) as finished_at,
+        max(exported_at) as exported_at
+    from douyin_lines
+    group by order_id
 
 ),
 
@@ -232,6 +267,43 @@ from_api as (
 
 ),
 
+from_douyin as (
+
+    select
+        order_id,
+        'douyin_export' as source_system,
+        'douyin' as channel,
+        cast(null as {{ dbt.type_string() }}) as shop_id,
+        cast(null as {{ dbt.type_string() }}) as buyer_nick,
+        cast(null as {{ dbt.type_string() }}) as buyer_member_nickname,
+        cast(null as {{ dbt.type_string() }}) as buyer_open_uid,
+        cast(null as {{ dbt.type_string() }}) as erp_customer_no,
+        receiver_mobile_hmac,
+        receiver_mobile_kind,
+        cast(null as {{ dbt.type_string() }}) as alipay_account_hmac,
+        receiver_name_hmac,
+        order_status_text,
+        cast(null as {{ dbt.type_string() }}) as close_reason,
+        {{ erp_order_state('order_status_text') }} as order_state,
+        cast(goods_amount as decimal(18, 2)) as goods_amount,
+        cast(postage_amount as decimal(18, 2)) as postage_amount,
+        cast(discount_amount as decimal(18, 2)) as coupon_amount,
+        cast(coalesce(paid_amount, 0) as decimal(18, 2)) as buyer_paid_amount,
+        'order' as paid_amount_source,
+        cast(0 as decimal(18, 2)) as export_refund_amount,
+        receiver_province,
+        receiver_city,
+        cast(item_quantity as integer) as item_quantity,
+        true as is_mobile_order,
+        created_at,
+        paid_at,
+        shipped_at,
+        finished_at as confirmed_at,
+        exported_at
+    from douyin_orders
+
+),
+
 -- What the shop's ERP knows of an order: its buyer for every order, and the state and money of
 -- orders no platform source has (offline sales, other platforms).
 from_erp as (
@@ -241,7 +313,11 @@ from_erp as (
         'erp' as source_system,
         coalesce(erp_orders.channel, '{{ var("taobao_shop_channel") }}') as channel,
         cast(null as {{ dbt.type_string() }}) as shop_id,
-        erp_orders.buyer_nick,
+        -- 客户网名 is a Taobao nick only on Taobao/Tmall orders (a Douyin nick is another namespace)
+        case
+            when coalesce(erp_orders.channel, '{{ var("taobao_shop_channel") }}') in ('taobao', 'tmall')
+                then erp_orders.buyer_nick
+        end as buyer_nick,
         cast(null as {{ dbt.type_string() }}) as buyer_member_nickname,
         cast(null as {{ dbt.type_string() }}) as buyer_open_uid,
         erp_orders.erp_customer_no,
@@ -278,6 +354,8 @@ observations as (
     select * from from_sub_order_exports
     union all
     select * from from_api
+    union all
+    select * from from_douyin
     union all
     select * from from_erp
 

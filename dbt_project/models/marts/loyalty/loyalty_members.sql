@@ -1,0 +1,46 @@
+{#- One row per loyalty member, with the customer they are and their tier and points. -#}
+with
+
+members as (
+
+    select * from {{ ref('stg_loyalty__members') }}
+
+),
+
+links as (
+
+    select id_value as member_id, customer_id
+    from {{ ref('int_contact_ids_joined_to_customers') }}
+    where id_type = 'member_id'
+
+),
+
+final as (
+
+    select
+        members.member_id,
+        links.customer_id,
+        members.member_tier,
+        cast(members.points_balance as integer) as points_balance,
+        members.birth_month,
+        members.birth_day,
+        case
+            when members.birth_year is null then 'unknown'
+            when {{ as_of_year() }} - members.birth_year < 25 then 'under_25'
+            when {{ as_of_year() }} - members.birth_year < 35 then '25_34'
+            when {{ as_of_year() }} - members.birth_year < 45 then '35_44'
+            when {{ as_of_year() }} - members.birth_year < 55 then '45_54'
+            else '55_plus'
+        end as age_band,
+        members.gender,
+        members.joined_at,
+        cast({{ dbt.date_trunc('day', 'members.joined_at') }} as date) as joined_date,
+        members.join_channel,
+        members.wechat_unionid is not null as has_wechat_unionid
+    from members
+    left join links
+        on members.member_id = links.member_id
+
+)
+
+select * from final
