@@ -5,27 +5,25 @@ from __future__ import annotations
 import duckdb
 
 from ingestion.settings import load_settings
+from ingestion.sources import RAW_TABLES
 
+# Every raw table the loader writes, then the marts BI reads.
 TABLES = (
-    ("raw", "taobao_orders"),
-    ("raw", "taobao_order_lines"),
-    ("raw", "taobao_refunds"),
-    ("raw", "taobao_shipments"),
-    ("raw", "top_trades"),
-    ("raw", "top_trade_orders"),
-    ("raw", "top_refunds"),
-    ("raw", "erp_order_lines"),
-    ("raw", "erp_after_sales"),
-    ("raw", "erp_products"),
+    *(("raw", table) for table in RAW_TABLES),
     ("raw", "quarantine"),
     ("raw", "file_ledger"),
     ("marts", "fct_orders"),
     ("marts", "fct_order_lines"),
     ("marts", "fct_refunds"),
     ("marts", "dim_customers"),
+    ("marts", "dim_products"),
+    ("marts", "customer_social_profile"),
     ("marts", "customer_rfm"),
     ("marts", "customer_ltv"),
     ("marts", "repurchase_monthly"),
+    ("marts", "loyalty_members"),
+    ("marts", "points_ledger"),
+    ("marts", "survey_responses"),
 )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ingestion.demo import loyalty_social
 from ingestion.demo import modern_exports as modern
 from ingestion.demo import reference as ref
 from ingestion.demo.shop import Shop
@@ -165,6 +166,7 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
             written.append(path)
         previous = export_at
     written.append(_write_products(shop, landing))
+    written += loyalty_social.write_loyalty_and_social(shop, landing)
     return written
 
 
@@ -522,7 +524,8 @@ def _write_products(shop: Shop, landing: Path) -> Path:
 
 def write_ground_truth(shop: Shop, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    shop.identities.to_csv(folder / "identities.csv", index=False)
+    identities = pd.concat([shop.identities, loyalty_social.truth(shop)], ignore_index=True)
+    identities.to_csv(folder / "identities.csv", index=False)
     people = shop.people[["person_id", "first_day", "lam", "dropout_p", "spend_level"]].copy()
     people["first_day"] = pd.to_datetime(people["first_day"], unit="D").dt.date
     people.to_csv(folder / "people.csv", index=False)

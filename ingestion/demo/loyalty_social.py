@@ -1,0 +1,249 @@
+"""The demo shop's membership, points, surveys, WeCom and WeChat, for the same people as its orders.
+
+The shop opens a mini-program membership on 2024-01-01: repeat buyers join (about half of those
+with two or more purchases), earn a point per yuan, and redeem 500 points when they hold over
+1,000. From 2025 a satisfaction survey follows one completed order in ten (refunded buyers
+answer lower). The service team adds good customers on WeCom and notes their phone
+(remark_mobiles); members with a WeChat unionid follow the official account, some have left.
+
+Identifiers overlap on purpose: a member is found by phone, a WeCom contact by the phone an
+employee noted, a follower only by unionid (through the member list or the WeCom contact). The
+ground truth lists member numbers, WeCom external_userids and unionids per person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ingestion.demo.shop import Shop
+
+MEMBERSHIP_FROM = pd.Timestamp("2024-01-01")
+SURVEYS_FROM = pd.Timestamp("2025-01-01")
+WECOM_FROM = pd.Timestamp("2023-01-01")
+TIERS = ((0, "普通会员"), (1000, "银卡会员"), (3000, "金卡会员"), (8000, "钻石会员"))
+EMPLOYEES = ("zhangsan", "lisi", "wangwu")
+COMMENTS_GOOD = ("质量很好", "物流很快", "会回购", "客服态度好", "")
+COMMENTS_BAD = ("发货太慢", "和描述不符", "退款麻烦", "包装破损", "")
+
+
+def _token(prefix: str, person_id: int, length: int = 20) -> str:
+    return prefix + hashlib.sha256(f"{prefix}{person_id}".encode()).hexdigest()[:length]
+
+
+def member_id(person_id: int) -> str:
+    return f"M{person_id:07d}"
+
+
+def unionid(person_id: int) -> str:
+    return _token("oUNION", person_id, 22)
+
+
+def external_userid(person_id: int) -> str:
+    return _token("wm", person_id, 26)
+
+
+def plan(shop: Shop) -> pd.DataFrame:
+    """Who joins what: one row per person with purchases, with their membership and social flags."""
+    rng = np.random.default_rng(shop.params.seed + 101)
+    purchases = shop.orders[shop.orders["outcome"] != "abandoned"]
+    per_person = purchases.groupby("person_id").agg(
+        purchases=("order_id", "size"),
+        spend_cents=("paid_cents", "sum"),
+        last_order=("created_at", "max"),
+    )
+    n = len(per_person)
+    per_person["is_member"] = (
+        (per_person["purchases"] >= 2)
+        & (per_person["last_order"] >= MEMBERSHIP_FROM)
+        & (rng.random(n) < 0.5)
+    )
+    per_person["has_unionid"] = per_person["is_member"] & (rng.random(n) < 0.7)
+    per_person["on_wecom"] = (per_person["last_order"] >= WECOM_FROM) & (
+        rng.random(n) < np.where(per_person["purchases"] >= 3, 0.5, 0.1)
+    )
+    per_person["phone_noted"] = per_person["on_wecom"] & (rng.random(n) < 0.8)
+    # A WeCom contact carries the unionid when the customer has one (same open platform).
+    per_person["follows_wechat"] = per_person["has_unionid"] & (rng.random(n) < 0.6)
+    per_person["unfollowed"] = per_person["follows_wechat"] & (rng.random(n) < 0.2)
+    per_person["birthday"] = pd.to_datetime("1965-01-01") + pd.to_timedelta(
+        rng.integers(0, 365 * 40, n), unit="D"
+    )
+    return per_person
+
+
+def write_loyalty_and_social(shop: Shop, landing: Path) -> list[Path]:
+    who = plan(shop)
+    people = shop.people.set_index("person_id")
+    end = pd.Timestamp(shop.params.end)
+    stamp = f"{shop.params.end:%Y%m%d}"
+    members = who[who["is_member"]]
+    orders = shop.orders[
+        (shop.orders["outcome"] != "abandoned")
+        & shop.orders["person_id"].isin(members.index)
+        & (shop.orders["created_at"] >= MEMBERSHIP_FROM)
+    ].sort_values(["person_id", "created_at"])
+    events = _points_events(orders)
+    balance = events.groupby("member_id")["points"].sum()
+    written = [
+        _write_members(landing / f"会员列表{stamp}.csv", members, people, orders, balance),
+        _write_csv(landing / f"积分明细{stamp}.csv", events.drop(columns=["person_id"])),
+        _write_csv(landing / f"NPS问卷{stamp}.csv", _surveys(shop, people)),
+        _write_wecom(landing / f"wecom_contacts_{stamp}.jsonl", who, people),
+        _write_wechat(landing / f"wechat_followers_{stamp}.json", who, end),
+    ]
+    return written
+
+
+def _points_events(orders: pd.DataFrame) -> pd.DataFrame:
+    """A point per yuan paid; 500 redeemed on the next order whenever the balance passes 1,000."""
+    rows = []
+    balance: dict[int, int] = {}
+    for order in orders.itertuples(index=False):
+        person = int(order.person_id)
+        earned = int(order.paid_cents // 100)
+        held = balance.get(person, 0) + earned
+        rows.append((person, "消费获得", earned, held, order.order_id, order.created_at))
+        if held > 1000:
+            held -= 500
+            at = order.created_at + pd.Timedelta(minutes=1)
+            rows.append((person, "积分兑换", -500, held, order.order_id, at))
+        balance[person] = held
+    frame = pd.DataFrame(
+        rows, columns=["person_id", "变动类型", "积分变动", "变动后余额", "关联订单号", "变动时间"]
+    )
+    frame.insert(0, "流水号", [f"P{i + 1:08d}" for i in range(len(frame))])
+    frame.insert(1, "会员编号", frame["person_id"].map(member_id))
+    frame["积分变动"] = frame["积分变动"].map(lambda p: f"{p:+d}")
+    frame["变动时间"] = pd.to_datetime(frame["变动时间"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame["member_id"] = frame["会员编号"]
+    frame["points"] = frame["积分变动"].astype(int)
+    return frame
+
+
+def _write_members(path, members, people, orders, balance) -> Path:
+    first = orders.groupby("person_id")["created_at"].min()
+    spend = orders.groupby("person_id")["paid_cents"].sum() // 100
+    ids = members.index.to_series()
+    tier = (
+        spend.reindex(members.index)
+        .fillna(0)
+        .map(lambda s: next(name for floor, name in reversed(TIERS) if s >= floor))
+    )
+    frame = pd.DataFrame(
+        {
+            "会员编号": ids.map(member_id).to_numpy(),
+            "手机号": people.loc[members.index, "phone"].to_numpy(),
+            "unionid": np.where(members["has_unionid"], ids.map(unionid), ""),
+            "会员等级": tier.to_numpy(),
+            "积分余额": ids.map(member_id).map(balance).fillna(0).astype(int).to_numpy(),
+            "生日": members["birthday"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "入会时间": first.reindex(members.index).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
+            "入会渠道": "小程序",
+        }
+    )
+    return _write_csv(path, frame)
+
+
+def _surveys(shop: Shop, people: pd.DataFrame) -> pd.DataFrame:
+    rng = np.random.default_rng(shop.params.seed + 202)
+    done = shop.orders[
+        shop.orders["outcome"].isin(["completed", "refunded", "partial_refund"])
+        & (shop.orders["created_at"] >= SURVEYS_FROM)
+    ]
+    asked = done[rng.random(len(done)) < 0.1]
+    refunded = asked["outcome"].ne("completed").to_numpy()
+    happy = rng.choice(np.arange(6, 11), size=len(asked), p=[0.05, 0.1, 0.25, 0.3, 0.3])
+    unhappy = rng.integers(0, 8, len(asked))
+    score = np.where(refunded, unhappy, happy)
+    by_phone = rng.random(len(asked)) < 0.6
+    good = np.array(COMMENTS_GOOD, dtype=object)[rng.integers(0, len(COMMENTS_GOOD), len(asked))]
+    bad = np.array(COMMENTS_BAD, dtype=object)[rng.integers(0, len(COMMENTS_BAD), len(asked))]
+    phones = people.loc[asked["person_id"], "phone"].to_numpy()
+    return pd.DataFrame(
+        {
+            "答卷编号": [f"S{i + 1:07d}" for i in range(len(asked))],
+            "问卷名称": "购后满意度",
+            "手机号": np.where(by_phone, phones, ""),
+            "淘宝会员名": np.where(by_phone, "", asked["buyer_nick"].to_numpy()),
+            "推荐意愿": score,
+            "意见建议": np.where(score >= 7, good, bad),
+            "提交时间": (asked["created_at"] + pd.Timedelta(days=10))
+            .dt.strftime("%Y-%m-%d %H:%M:%S")
+            .to_numpy(),
+        }
+    )
+
+
+def _write_wecom(path: Path, who: pd.DataFrame, people: pd.DataFrame) -> Path:
+    rng = np.random.default_rng(7)
+    on = who[who["on_wecom"]]
+    added = (on["last_order"] - pd.Timedelta(days=3)).astype("int64") // 10**9 - 8 * 3600
+    items = []
+    for (person, row), when in zip(on.iterrows(), added, strict=True):
+        contact = {"external_userid": external_userid(person), "type": 1, "name": "微信用户"}
+        if row["has_unionid"]:
+            contact["unionid"] = unionid(person)
+        follow = {
+            "userid": EMPLOYEES[person % len(EMPLOYEES)],
+            "createtime": int(when),
+            "add_way": int(rng.choice([1, 2, 3, 7])),
+            "remark_mobiles": [people.loc[person, "phone"]] if row["phone_noted"] else [],
+            "tag_id": ["et_repeat_buyer"] if row["purchases"] >= 3 else [],
+        }
+        items.append({"external_contact": contact, "follow_info": follow})
+    with path.open("w", encoding="utf-8") as out:
+        for start in range(0, max(len(items), 1), 100):
+            page = {
+                "errcode": 0,
+                "errmsg": "ok",
+                "external_contact_list": items[start : start + 100],
+            }
+            out.write(json.dumps(page, ensure_ascii=False) + "\n")
+    return path
+
+
+def _write_wechat(path: Path, who: pd.DataFrame, end: pd.Timestamp) -> Path:
+    fans = who[who["follows_wechat"]]
+    rows = []
+    for person, row in fans.iterrows():
+        subscribed = int((row["last_order"] - pd.Timedelta(days=30)).timestamp()) - 8 * 3600
+        entry = {"subscribe": 0 if row["unfollowed"] else 1, "openid": _token("oOA", person, 24)}
+        entry["unionid"] = unionid(person)
+        if not row["unfollowed"]:
+            entry |= {"subscribe_time": subscribed, "subscribe_scene": "ADD_SCENE_QR_CODE"}
+        rows.append(entry)
+    path.write_text(json.dumps({"user_info_list": rows}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    frame = frame.drop(columns=[c for c in ("member_id", "points") if c in frame])
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return path
+
+
+def truth(shop: Shop) -> pd.DataFrame:
+    """The ground truth's rows for these sources: member numbers, external_userids, unionids."""
+    who = plan(shop)
+    frames = []
+    for flag, kind, make in (
+        ("is_member", "member_id", member_id),
+        ("on_wecom", "wecom_external_userid", external_userid),
+        ("has_unionid", "wechat_unionid", unionid),
+    ):
+        persons = who.index[who[flag]]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "identifier_type": kind,
+                    "identifier_value": [make(p) for p in persons],
+                    "person_id": persons,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
