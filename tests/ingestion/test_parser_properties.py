@@ -78,3 +78,59 @@ def test_records_count_blank_lines_out_and_quoted_newlines_in(tmp_path):
     path.write_bytes(b'"a","b"\r\n\r\n"1","x\r\ny"\r\n"2","z"\r\n')
     records = [r for r in read_records(path, "utf-8") if isinstance(r, Record)]
     assert [r.line for r in records] == [1, 3, 5]
+
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=10),
+    st.sampled_from(["3600000000000001", "TRADE_FINISHED", "2026-10-01 10:00:00", "88.00", ""]),
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+TRADE_KEYS = ["tid", "status", "created", "payment", "buyer_nick", "orders", "oid", "num", "price"]
+# A TOP trades dump whose trades and orders hold any JSON at the fields the loader reads.
+TRADES = st.lists(
+    st.dictionaries(st.sampled_from(TRADE_KEYS) | st.text(max_size=6), JSON_VALUES, max_size=7),
+    max_size=5,
+)
+
+
+@PROPERTY_SETTINGS
+@given(trades=TRADES, wrapped=st.booleans())
+def test_any_trades_dump_loads_or_is_rejected_and_nothing_is_lost(
+    tmp_path_factory, trades, wrapped
+):
+    import json
+
+    root = tmp_path_factory.mktemp("prop_json")
+    landing = root / "landing"
+    landing.mkdir()
+    body = {"trades": {"trade": trades} if wrapped else trades, "total_results": len(trades)}
+    document = {"trades_sold_get_response": body} if wrapped else body
+    (landing / "TopTrades.json").write_text(json.dumps(document), encoding="utf-8")
+    with duckdb.connect(str(root / "w.duckdb")) as con:
+        (result,) = load_landing(con, landing, PII_KEY, dt.datetime(2026, 1, 1)).files
+        assert result.rows_in_file == result.rows_loaded + result.rows_quarantined
+        loaded = sum(
+            con.execute(f"select count(*) from raw.{t}").fetchone()[0]
+            for t in ("top_trades", "top_trade_orders")
+        )
+        quarantined = con.execute("select count(*) from raw.quarantine").fetchone()[0]
+        assert (loaded, quarantined) == (result.rows_loaded, result.rows_quarantined)
+        if result.status == "loaded":
+            # every trade is a row of raw.top_trades or of the quarantine
+            trade_rows = con.execute(
+                "select (select count(*) from raw.top_trades) + (select count(*) from"
+                " raw.quarantine where source_file like '%#trades')"
+            ).fetchone()[0]
+            assert trade_rows == len(trades)
+        again = load_landing(con, landing, PII_KEY, dt.datetime(2026, 1, 2))
+        assert again.files[0].status == "skipped"
