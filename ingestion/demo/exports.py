@@ -19,6 +19,7 @@ from ingestion.demo import loyalty_social
 from ingestion.demo import modern_exports as modern
 from ingestion.demo import reference as ref
 from ingestion.demo.shop import Shop
+from ingestion.sources.douyin import DOUYIN_HEADER
 from ingestion.sources.erp_headers import WDT_OUTBOUND_HEADER
 from ingestion.sources.taobao_headers import (  # noqa: F401  (re-exported for tests)
     LINES_2017,
@@ -115,6 +116,9 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
     lines["price"] = products["price"].map("{:.2f}".format).to_numpy()[lines["product_idx"]]
     lines["merchant_code"] = products["merchant_code"].to_numpy()[lines["product_idx"]]
     lines["item_id"] = products["item_id"].to_numpy()[lines["product_idx"]]
+    # 抖店 orders are exported by 抖店 alone (the Taobao back office, TOP and this ERP never see them).
+    douyin = orders[orders["channel"] == "douyin"]
+    orders = orders[orders["channel"] != "douyin"]
     previous = pd.Timestamp(shop.params.start)
     schedule = export_schedule(shop.params.start, shop.params.end)
     for index, stamp in enumerate(schedule):
@@ -156,6 +160,22 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
             written.append(path)
         if stamp >= ERP_FROM:
             written.append(_write_erp_outbound(landing, name, line_batch, batch))
+        in_window = (douyin["created_at"] >= previous - OVERLAP) & (
+            douyin["created_at"] < export_at
+        )
+        if in_window.any():
+            douyin_batch = douyin[in_window].copy()
+            douyin_batch["state"] = _state_at(douyin_batch, export_at)
+            path = landing / f"抖店订单{name}.csv"
+            douyin_lines = lines[lines["order_idx"].isin(douyin_batch.index)]
+            _write(
+                path,
+                DOUYIN_HEADER,
+                modern.douyin_columns(douyin_batch, douyin_lines, _money, _ts),
+                ExportLayout([], [], "utf-8-sig", False),
+                False,
+            )
+            written.append(path)
         if index == len(schedule) - 1:
             written += _write_top_dumps(landing, orders, lines, export_at)
         refunds = _refunds_applied(orders, previous - OVERLAP, export_at)

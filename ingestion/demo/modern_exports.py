@@ -206,3 +206,64 @@ def modified_at(batch: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
     events["refunded_at"] = events["refunded_at"].where(refunded)
     happened = events.where(events.le(at))
     return happened.max(axis=1)
+
+
+DOUYIN_STATUS = {
+    "pending_payment": "待支付",
+    "paid": "待发货",
+    "shipped": "已发货",
+    "completed": "已完成",
+    "closed": "已关闭",
+}
+HOSTS = (("7100001", "厨房好物小王"), ("7100002", "家居达人丽丽"), ("7100003", "收纳博主阿杰"))
+
+
+def douyin_columns(orders: pd.DataFrame, lines: pd.DataFrame, money, ts) -> dict[str, pd.Series]:
+    """The 抖店 export (shared/formats 4.3): one row per sub-order; 订单应付金额 is the sub-order's
+    share, 运费 the order's postage on every row; most sales come through a livestream host."""
+    lines = lines.reset_index(drop=True)
+    order = orders.loc[lines["order_idx"].to_numpy()].reset_index(drop=True)
+    layout = _Layout()
+    state = order["state"].to_numpy()
+    paid = (state != "pending_payment") & (order["outcome"] != "abandoned").to_numpy()
+    shipped = np.isin(state, ["shipped", "completed"])
+    host = order["order_id"].str[-2:].astype(int).to_numpy()
+    through_host = host % 10 < 6
+    place = [ref.ADDRESSES[i] for i in order["address_idx"]]
+    n = len(lines)
+
+    def when(mask, values):
+        return pd.Series(np.where(mask, values, ""))
+
+    return {
+        "主订单编号": order["order_id"],
+        "子订单编号": lines["sub_order_id"],
+        "支付方式": pd.Series(["抖音支付"] * n),
+        "选购商品": lines["title"],
+        "商品ID": lines["item_id"],
+        "商家编码": lines["merchant_code"],
+        "商品数量": lines["quantity"].astype(str),
+        "商品金额": money(lines["line_goods_cents"]),
+        "订单提交时间": ts(order["created_at"], layout),
+        "支付完成时间": when(paid, ts(order["paid_at"], layout)),
+        "订单完成时间": when(state == "completed", ts(order["confirmed_at"], layout)),
+        "订单状态": pd.Series(state).map(DOUYIN_STATUS),
+        "发货时间": when(shipped, ts(order["shipped_at"], layout)),
+        "订单应付金额": money(lines["line_paid_cents"]),
+        "运费": money(order["postage_cents"]),
+        "收件人": order["receiver_name"],
+        "收件人手机号": order["phone"],
+        "省": pd.Series([p[0] for p in place]),
+        "市": pd.Series([p[1] for p in place]),
+        "区": pd.Series([p[2] for p in place]),
+        "详细地址": order["street"],
+        "售后状态": when(
+            (state == "closed") & (order["outcome"] == "refunded").to_numpy(), "退款成功"
+        ),
+        "达人ID": when(through_host, pd.Series([HOSTS[h % 3][0] for h in host])),
+        "达人昵称": when(through_host, pd.Series([HOSTS[h % 3][1] for h in host])),
+    }
+
+
+class _Layout:
+    excel_resaved = False

@@ -45,6 +45,7 @@ class ShopParams:
     second_phone_rate: float = 0.08
     shared_alipay_rate: float = 0.03
     virtual_phone_rate: float = 0.3  # of orders after the 2021 privacy change
+    douyin_rate: float = 0.08  # of orders from 2024 on, sold in the shop's 抖店 (livestreams)
 
 
 @dataclass
@@ -69,6 +70,7 @@ def build_shop(params: ShopParams) -> Shop:
     orders = _orders(rng, params, people, occasions)
     lines = _lines(rng, params, people, orders, products)
     orders = _settle_amounts(rng, params, orders, lines)
+    orders["channel"] = _channels(params, orders)
     identities = _identities(people, orders)
     return Shop(params, people, products, orders, lines, identities)
 
@@ -236,6 +238,17 @@ def _lines(rng, p, people, orders: pd.DataFrame, products: pd.DataFrame) -> pd.D
         (lines["order_id"].astype(np.int64) + lines["line_no"] * 7).astype(str),
     )
     return lines
+
+
+def _channels(p: ShopParams, orders: pd.DataFrame) -> np.ndarray:
+    """From 2024 the shop also sells on 抖店; its own generator, so Taobao's draws stay as they were."""
+    rng = np.random.default_rng(p.seed + 303)
+    douyin = (
+        (orders["created_at"] >= pd.Timestamp("2024-01-01")).to_numpy()
+        & ~orders["is_split_part"].to_numpy()
+        & (rng.random(len(orders)) < p.douyin_rate)
+    )
+    return np.where(douyin, "douyin", "taobao")
 
 
 def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:

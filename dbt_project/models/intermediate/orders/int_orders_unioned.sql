@@ -284,11 +284,18 @@ from_douyin as (
         receiver_name_hmac,
         order_status_text,
         cast(null as {{ dbt.type_string() }}) as close_reason,
-        {{ erp_order_state('order_status_text') }} as order_state,
+        case
+            when {{ erp_order_state('order_status_text') }} = 'closed_unpaid'
+                and paid_at is not null
+                then 'closed_refunded'
+            else {{ erp_order_state('order_status_text') }}
+        end as order_state,
         cast(goods_amount as decimal(18, 2)) as goods_amount,
         cast(postage_amount as decimal(18, 2)) as postage_amount,
         cast(discount_amount as decimal(18, 2)) as coupon_amount,
-        cast(coalesce(paid_amount, 0) as decimal(18, 2)) as buyer_paid_amount,
+        -- 订单应付金额 is each sub-order's share; postage (运费) is the order's, on every row
+        cast(coalesce(paid_amount, 0) + coalesce(postage_amount, 0) as decimal(18, 2))
+            as buyer_paid_amount,
         'order' as paid_amount_source,
         cast(0 as decimal(18, 2)) as export_refund_amount,
         receiver_province,

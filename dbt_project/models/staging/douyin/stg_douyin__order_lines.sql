@@ -38,7 +38,12 @@ renamed as (
 
         -- state
         order_status as order_status_text,
-        {{ erp_order_state('order_status') }} as order_state,
+        -- 已关闭 after payment is a refunded order, before payment an unpaid one
+        case
+            when {{ erp_order_state('order_status') }} = 'closed_unpaid' and paid_at is not null
+                then 'closed_refunded'
+            else {{ erp_order_state('order_status') }}
+        end as order_state,
         after_sale_status,
 
         -- product and money (CNY)
