@@ -35,6 +35,24 @@ erp_only_orders as (
 
 ),
 
+-- An after-sales case names its ERP order, or only the platform order (equality joins both,
+-- so they hash rather than loop).
+erp_after_sales_matched as (
+
+    select erp_after_sales.*, erp_after_sales.erp_order_no as matched_erp_order_no
+    from erp_after_sales
+    where erp_after_sales.erp_order_no is not null
+
+    union all
+
+    select erp_after_sales.*, erp_only_orders.erp_order_no as matched_erp_order_no
+    from erp_after_sales
+    inner join erp_only_orders
+        on erp_after_sales.platform_order_id = erp_only_orders.platform_order_id
+    where erp_after_sales.erp_order_no is null
+
+),
+
 observations as (
 
     select
@@ -105,10 +123,9 @@ observations as (
         erp_after_sales.applied_at,
         erp_after_sales.finished_at,
         erp_after_sales.exported_at
-    from erp_after_sales
+    from erp_after_sales_matched as erp_after_sales
     inner join erp_only_orders
-        on erp_after_sales.erp_order_no = erp_only_orders.erp_order_no
-        or erp_after_sales.platform_order_id = erp_only_orders.platform_order_id
+        on erp_after_sales.matched_erp_order_no = erp_only_orders.erp_order_no
     where erp_after_sales.refund_amount > 0
 
 ),

@@ -4,14 +4,28 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_surveys__responses') }}
+    select
+        *,
+        -- only a real mobile links; computed here so the joins below are plain equalities
+        case when mobile_kind = 'mobile' then mobile_hmac end as linkable_mobile_hmac
+    from {{ ref('stg_surveys__responses') }}
     where answered_at < {{ as_of_end_timestamp() }}
 
 ),
 
-identifiers as (
+phones as (
 
-    select * from {{ ref('int_identifiers_grouped_into_customers') }}
+    select identifier_value, customer_id
+    from {{ ref('int_identifiers_grouped_into_customers') }}
+    where identifier_type = 'phone_hmac'
+
+),
+
+nicks as (
+
+    select identifier_value, customer_id
+    from {{ ref('int_identifiers_grouped_into_customers') }}
+    where identifier_type = 'taobao_nick'
 
 ),
 
@@ -48,13 +62,10 @@ final as (
     from responses
     left join members
         on responses.member_id = members.member_id
-    left join identifiers as by_phone
-        on by_phone.identifier_type = 'phone_hmac'
-        and by_phone.identifier_value = responses.mobile_hmac
-        and responses.mobile_kind = 'mobile'
-    left join identifiers as by_nick
-        on by_nick.identifier_type = 'taobao_nick'
-        and by_nick.identifier_value = responses.taobao_nick
+    left join phones as by_phone
+        on responses.linkable_mobile_hmac = by_phone.identifier_value
+    left join nicks as by_nick
+        on responses.taobao_nick = by_nick.identifier_value
     left join unionids
         on responses.wechat_unionid = unionids.wechat_unionid
 
