@@ -219,7 +219,8 @@ def _prepare_document(
                 if part.spec is None:
                     prepared.parts.append(_unrecognised_part(part, spool_dir, sha, number))
                     continue
-                records = list(part.records)  # a sheet is in memory already; a dump page too
+                # A sheet is in memory already (calamine) and may be typed twice; a dump streams.
+                records = list(part.records) if is_workbook else part.records
                 parsed = parse_records(part.spec, "utf-8", iter(records))
                 prepared_part = _new_part(
                     parsed, part.label, spool_dir / f"{sha}.{number}.rejects.csv"
@@ -246,12 +247,13 @@ def _prepare_document(
                         )
                         prepared.vectorised = prepared.vectorised or counted is not None
                     if counted is None:
-                        for written in prepared_part.typed:
-                            written.unlink()
-                        prepared_part.typed.clear()
-                        con.execute("delete from _typed")
-                        rejects.restart()
-                        parsed = parse_records(part.spec, "utf-8", iter(records))
+                        if is_workbook:  # start over from the sheet's records
+                            for written in prepared_part.typed:
+                                written.unlink()
+                            prepared_part.typed.clear()
+                            con.execute("delete from _typed")
+                            rejects.restart()
+                            parsed = parse_records(part.spec, "utf-8", iter(records))
                         counted = _type_in_python(con, parsed, work, rejects, pii_key)
                     prepared_part.rows = counted
                 prepared_part.typed.append(spool_dir / f"{sha}.{number}.python.parquet")

@@ -117,17 +117,19 @@ def read_document(path: Path) -> list[Part]:
 
 
 def _json_kind(head: str, path: Path) -> str | None:
-    """By the markers in the first 64 KB, else by the shape of the first response."""
+    """By the markers in the first 64 KB, else by the shape of the first response (the first
+    line of JSON Lines, or the whole of a single document)."""
     if any(m in head for m in ('"trades_sold_', '"refunds_receive_get_response"')):
         return "top"
-    try:
-        text = path.read_text(encoding="utf-8-sig")
+    with path.open(encoding="utf-8-sig") as handle:
+        first_line = handle.readline()
         try:
-            document = json.loads(text)
+            document = json.loads(first_line)
         except json.JSONDecodeError:
-            document = json.loads(next(line for line in text.splitlines() if line.strip()))
-    except (json.JSONDecodeError, StopIteration):
-        return None
+            try:
+                document = json.loads(first_line + handle.read())
+            except json.JSONDecodeError:
+                return None
     first = document[0] if isinstance(document, list) and document else document
     if erp_orders.looks_like_jst(first):
         return "jst"

@@ -227,21 +227,30 @@ def as_records(objects: list[dict[str, Any]], spec: FileSpec) -> Iterator[Record
         yield Record(number, [cell(obj.get(k)) for k in header], text)
 
 
-def _responses(path: Path) -> list[Any]:
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) < 2:
-            raise FileRejected(f"not valid JSON ({exc})") from None
-        document = []
-        for number, line in enumerate(lines, start=1):
+def _responses(path: Path) -> Iterator[Any]:
+    """The responses of a dump, one at a time where the file is JSON Lines (as the pull client
+    writes it), so a long dump is never held whole; a single JSON document is read whole."""
+    with path.open(encoding="utf-8-sig") as handle:
+        first = handle.readline()
+        try:
+            head = json.loads(first) if first.strip() else None
+        except json.JSONDecodeError:
+            head = None
+        if head is None:  # one (pretty-printed) document
             try:
-                document.append(json.loads(line))
-            except json.JSONDecodeError as line_exc:
-                raise FileRejected(f"not valid JSON Lines (line {number}: {line_exc})") from None
-    return document if isinstance(document, list) else [document]
+                document = json.loads(first + handle.read())
+            except json.JSONDecodeError as exc:
+                raise FileRejected(f"not valid JSON ({exc})") from None
+            yield from document if isinstance(document, list) else [document]
+            return
+        yield from head if isinstance(head, list) else [head]
+        for number, line in enumerate(handle, start=2):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise FileRejected(f"not valid JSON Lines (line {number}: {exc})") from None
 
 
 def _unwrap_list(value: Any, singular: str) -> list[dict[str, Any]]:
@@ -265,11 +274,7 @@ def looks_like_top_dump(document: Any) -> bool:
     return bool(set(first) & (set(_RESPONSE_KINDS) | {"error_response", "trades", "refunds"}))
 
 
-def read_top_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]]]:
-    """The parts of a dump: (label, spec, generation, records with the header first)."""
-    trades: list[dict[str, Any]] = []
-    refunds: list[dict[str, Any]] = []
-    kinds: set[str] = set()
+def _bodies(path: Path, kinds: set[str] | None = None) -> Iterator[dict[str, Any]]:
     for page in _responses(path):
         if not isinstance(page, dict):
             raise FileRejected("a page of the dump is not a JSON object")
@@ -282,25 +287,66 @@ def read_top_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]
             )
         wrapper = next((k for k in page if k in _RESPONSE_KINDS), None)
         body = page[wrapper] if wrapper else page
-        kinds.add(f"{_RESPONSE_KINDS[wrapper]}_wrapped" if wrapper else "simplify")
+        if kinds is not None:
+            kinds.add(f"{_RESPONSE_KINDS[wrapper]}_wrapped" if wrapper else "simplify")
         if not isinstance(body, dict):
             raise FileRejected("a response body is not a JSON object")
         if "trades" not in body and "refunds" not in body and body.get("total_results", 0):
             raise FileRejected("a response has total_results but no trades or refunds list")
-        trades.extend(_unwrap_list(body.get("trades"), "trade"))
-        refunds.extend(_unwrap_list(body.get("refunds"), "refund"))
-    orders: list[dict[str, Any]] = []
-    for trade in trades:
-        for order in _unwrap_list(trade.get("orders"), "order"):
-            orders.append({"tid": trade.get("tid_str", trade.get("tid")), **order})
+        yield body
+
+
+def _objects(path: Path, label: str) -> Iterator[dict[str, Any]]:
+    """The trades, orders (with their trade's tid) or refunds of a dump, in document order."""
+    for body in _bodies(path):
+        if label == "refunds":
+            yield from _unwrap_list(body.get("refunds"), "refund")
+            continue
+        for trade in _unwrap_list(body.get("trades"), "trade"):
+            if label == "trades":
+                yield trade
+                continue
+            for order in _unwrap_list(trade.get("orders"), "order"):
+                yield {"tid": trade.get("tid_str", trade.get("tid")), **order}
+
+
+def streamed_records(
+    objects: Iterator[dict[str, Any]], spec: FileSpec, keys: dict[str, None]
+) -> Iterator[Record]:
+    """as_records for objects read again from the file: the header from keys found beforehand."""
+    known = [alias for column in spec.columns for alias in column.aliases]
+    header = [k for k in known if k in keys] + [k for k in keys if k not in known]
+    yield Record(0, header, ",".join(header))
+    for number, obj in enumerate(objects, start=1):
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        yield Record(number, [cell(obj.get(k)) for k in header], text)
+
+
+def read_top_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]]]:
+    """The parts of a dump: (label, spec, generation, records with the header first).
+
+    A first pass checks every response and collects each part's field names; each part's
+    records are then read afresh from the file as they are parsed, so memory holds one response
+    at a time, whatever the dump's length (for JSON Lines; a single document is parsed whole).
+    """
+    kinds: set[str] = set()
+    keys: dict[str, dict[str, None]] = {"trades": {}, "orders": {}, "refunds": {}}
+    counts = dict.fromkeys(keys, 0)
+    for body in _bodies(path, kinds):
+        for refund in _unwrap_list(body.get("refunds"), "refund"):
+            keys["refunds"].update(dict.fromkeys(refund))
+            counts["refunds"] += 1
+        for trade in _unwrap_list(body.get("trades"), "trade"):
+            keys["trades"].update(dict.fromkeys(trade))
+            counts["trades"] += 1
+            for order in _unwrap_list(trade.get("orders"), "order"):
+                keys["orders"].update(dict.fromkeys(order), tid=None)
+                counts["orders"] += 1
     generation = "+".join(sorted(kinds))
-    # A window with no trades is a valid, empty page: it loads as zero rows.
+    # A window with no trades is a valid, empty page: it loads as zero rows. A part with objects
+    # but no fields at all ([{}]) is kept, so its missing required fields reject the file.
     return [
-        (label, spec, generation, as_records(objects, spec))
-        for label, spec, objects in (
-            ("trades", TRADES, trades),
-            ("orders", TRADE_ORDERS, orders),
-            ("refunds", REFUNDS, refunds),
-        )
-        if objects
+        (label, spec, generation, streamed_records(_objects(path, label), spec, keys[label]))
+        for label, spec in (("trades", TRADES), ("orders", TRADE_ORDERS), ("refunds", REFUNDS))
+        if counts[label]
     ]
