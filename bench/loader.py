@@ -1,6 +1,6 @@
 """Benchmark the loader's per-file work: rows per second and peak memory by file size and format.
 
-    python bench/loader.py FILE [FILE ...]
+    python bench/loader.py FILE [FILE ...] [--out loader_formats.json]
 
 Each file is prepared (decoded, split, typed, pseudonymised, written as Parquet) in a fresh
 process, as the loader's workers do, so its peak RSS is the worker's own. Writes
@@ -48,6 +48,7 @@ def _prepare(path: str, queue) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--out", default="loader.json", help="file name under bench/results/")
     args = parser.parse_args(argv)
     context = multiprocessing.get_context("spawn")
     results = []
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(queue.get(timeout=10))
         print(json.dumps(results[-1], ensure_ascii=False))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "loader.json"
+    out = RESULTS / args.out
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return 0
 
