@@ -11,6 +11,7 @@ bench/results/loader.json. Peak memory should not grow with file size: files are
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import multiprocessing
 import resource
@@ -30,6 +31,10 @@ def _prepare(path: str, queue) -> None:
         started = time.perf_counter()
         prepared = prepare_file(Path(path), Path(path).name, "bench", b"bench-key", Path(spool))
         seconds = time.perf_counter() - started
+        rejected = 0
+        for part in prepared.parts:  # read before the spool goes
+            with part.rejects.open(newline="", encoding="utf-8") as handle:
+                rejected += sum(1 for _ in csv.reader(handle))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     queue.put(
         {
@@ -37,6 +42,7 @@ def _prepare(path: str, queue) -> None:
             "table": prepared.table,
             "mb": round(Path(path).stat().st_size / 1e6, 1),
             "rows": prepared.rows_in_file,
+            "rows_rejected": rejected,
             "vectorised": prepared.vectorised,
             "seconds": round(seconds, 2),
             "rows_per_second": round(prepared.rows_in_file / seconds),
