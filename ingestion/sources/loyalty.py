@@ -20,6 +20,7 @@ from ingestion.sources.values import (
     parse_text,
     parse_timestamp,
     phone_kind,
+    required_text,
 )
 
 TS = "TIMESTAMP"
@@ -27,16 +28,6 @@ TS = "TIMESTAMP"
 
 def _mobile_kind(values: dict) -> str | None:
     return phone_kind(values["mobile"])
-
-
-def _required(label: str):
-    def parse(value: str) -> str | None:
-        text = parse_text(value)
-        if text is None:
-            raise ValueError(f"{label} is empty")
-        return text
-
-    return parse
 
 
 _MOBILE_KIND = Derived(
@@ -58,7 +49,7 @@ MEMBERS = FileSpec(
         Column(
             "member_id",
             ("会员编号", "会员卡号", "会员ID", "member_id"),
-            _required("会员编号"),
+            required_text("会员编号"),
             required=True,
             fast=sql_forms.REQUIRED_TEXT,
         ),
@@ -95,7 +86,7 @@ POINTS_LEDGER = FileSpec(
         Column(
             "member_id",
             ("会员编号", "会员卡号", "会员ID", "member_id"),
-            _required("会员编号"),
+            required_text("会员编号"),
             required=True,
             fast=sql_forms.REQUIRED_TEXT,
         ),

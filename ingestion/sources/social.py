@@ -29,19 +29,10 @@ from ingestion.sources.values import (
     parse_phone,
     parse_text,
     phone_kind,
+    required_text,
 )
 
 TS = "TIMESTAMP"
-
-
-def _required(label: str):
-    def parse(value: str) -> str | None:
-        text = parse_text(value)
-        if text is None:
-            raise ValueError(f"{label} is empty")
-        return text
-
-    return parse
 
 
 WECOM_CONTACTS = FileSpec(
@@ -49,7 +40,7 @@ WECOM_CONTACTS = FileSpec(
     description="WeCom external contacts: one row per contact per dump (type, gender, unionid)",
     columns=(
         Column(
-            "external_userid", ("external_userid",), _required("external_userid"), required=True
+            "external_userid", ("external_userid",), required_text("external_userid"), required=True
         ),
         Column("contact_type", ("type",), parse_int, "INTEGER"),
         Column("name", ("name",), parse_text, pii=True),
@@ -70,9 +61,9 @@ WECOM_FOLLOWS = FileSpec(
     description="WeCom follow relationships: employee × contact (× noted phone), with tags and how added",
     columns=(
         Column(
-            "external_userid", ("external_userid",), _required("external_userid"), required=True
+            "external_userid", ("external_userid",), required_text("external_userid"), required=True
         ),
-        Column("employee_userid", ("userid",), _required("userid"), required=True),
+        Column("employee_userid", ("userid",), required_text("userid"), required=True),
         Column("remark", ("remark",), parse_text, pii=True),
         Column("added_at", ("createtime",), parse_epoch_seconds, TS),
         Column("tags", ("tags",), parse_text),
@@ -94,7 +85,7 @@ WECHAT_FOLLOWERS = FileSpec(
     table="wechat_followers",
     description="WeChat official-account followers: one row per openid per dump",
     columns=(
-        Column("openid", ("openid",), _required("openid"), required=True),
+        Column("openid", ("openid",), required_text("openid"), required=True),
         Column("unionid", ("unionid",), parse_text),
         Column("is_subscribed", ("subscribe",), parse_bool_cn, "BOOLEAN"),
         Column("subscribed_at", ("subscribe_time",), parse_epoch_seconds, TS),

@@ -232,3 +232,15 @@ def parse_signed_int(value: str) -> int | None:
     if not re.fullmatch(r"[+-]?\d{1,9}", value):
         raise ValueError(f"points {value!r} is not a whole number")
     return int(value)
+
+
+def required_text(label: str):
+    """A parser for an id column that must not be empty; the message names the column."""
+
+    def parse(value: str) -> str | None:
+        text = parse_text(value)
+        if text is None:
+            raise ValueError(f"{label} is empty")
+        return text
+
+    return parse
