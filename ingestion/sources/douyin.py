@@ -4,8 +4,7 @@ livestream host or creator the sale came through)."""
 
 from __future__ import annotations
 
-from ingestion.sources import sql_forms
-from ingestion.sources.spec import Column, Derived, FileSpec
+from ingestion.sources.spec import Column, FileSpec, phone_kind_of
 from ingestion.sources.values import (
     parse_int,
     parse_money,
@@ -13,7 +12,6 @@ from ingestion.sources.values import (
     parse_phone,
     parse_text,
     parse_timestamp,
-    phone_kind,
 )
 
 MONEY = "DECIMAL(18,2)"
@@ -24,10 +22,6 @@ DOUYIN_HEADER = (
     "订单完成时间,订单状态,发货时间,订单应付金额,运费,优惠总金额,收件人,收件人手机号,省,市,区,街道,"
     "详细地址,仓库名称,商家备注,售后状态,达人ID,达人昵称,广告渠道"
 ).split(",")
-
-
-def _mobile_kind(values: dict) -> str | None:
-    return phone_kind(values["receiver_mobile"])
 
 
 DOUYIN_ORDERS = FileSpec(
@@ -62,11 +56,5 @@ DOUYIN_ORDERS = FileSpec(
         Column("host_nickname", ("达人昵称",), parse_text),
         Column("ad_channel", ("广告渠道",), parse_text),
     ),
-    derived=(
-        Derived(
-            "receiver_mobile_kind",
-            _mobile_kind,
-            sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
-        ),
-    ),
+    derived=(phone_kind_of("receiver_mobile"),),
 )

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from ingestion.sources.spec import Column, FileSpec
 from ingestion.sources.sql_forms import REQUIRED_TEXT
-from ingestion.sources.values import parse_int, parse_money, parse_text, parse_timestamp
-
-
-def _after_sales_no(value: str) -> str | None:
-    text = parse_text(value)
-    if text is None:
-        raise ValueError("售后单号 is empty")
-    return text
-
+from ingestion.sources.values import (
+    parse_int,
+    parse_money,
+    parse_text,
+    parse_timestamp,
+    required_text,
+)
 
 AFTER_SALES = FileSpec(
     table="erp_after_sales",
@@ -26,7 +24,7 @@ AFTER_SALES = FileSpec(
         Column(
             "after_sales_no",
             ("退换补发单号", "售后单号", "退换单号"),
-            _after_sales_no,
+            required_text("售后单号"),
             required=True,
             fast=REQUIRED_TEXT,
         ),

@@ -17,7 +17,6 @@ edited to a shop's own export, which is why they are data, not code.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,31 +27,20 @@ import yaml
 from ingestion.sources import sql_forms
 from ingestion.sources.csv_reading import Record
 from ingestion.sources.erp_headers import WDT_ORDERS_HEADER, WDT_OUTBOUND_HEADER
-from ingestion.sources.spec import Column, Derived, FileRejected, FileSpec
-from ingestion.sources.top_api import as_records
+from ingestion.sources.spec import Column, Derived, FileRejected, FileSpec, phone_kind_of
+from ingestion.sources.top_api import as_records, json_responses
 from ingestion.sources.values import (
     parse_int,
     parse_money,
     parse_phone,
     parse_text,
     parse_timestamp,
-    phone_kind,
+    required_text,
 )
 
 MONEY = "DECIMAL(18,2)"
 TS = "TIMESTAMP"
 MAPS_DIR = Path(__file__).with_name("erp_maps")
-
-
-def _receiver_mobile_kind(values: dict) -> str | None:
-    return phone_kind(values["receiver_mobile"])
-
-
-def _required_text(value: str) -> str | None:
-    text = parse_text(value)
-    if text is None:
-        raise ValueError("is empty")
-    return text
 
 
 @dataclass(frozen=True)
@@ -66,7 +54,7 @@ class Field:
 
 
 FIELDS: dict[str, Field] = {
-    "erp_order_no": Field(_required_text, required=True),
+    "erp_order_no": Field(required_text("erp_order_no"), required=True),
     "platform_order_id": Field(parse_text),
     "platform_sub_order_id": Field(parse_text),
     "shop_name": Field(parse_text),
@@ -116,7 +104,7 @@ def erp_spec(
             spec.sql_type,
             required=spec.required,
             pii=spec.pii,
-            fast=sql_forms.REQUIRED_TEXT if spec.parse is _required_text else None,
+            fast=sql_forms.REQUIRED_TEXT if field == "erp_order_no" else None,
         )
         for field, spec in FIELDS.items()
     )
@@ -128,11 +116,7 @@ def erp_spec(
         name_prefixes=name_prefixes,
         generations=((name, fingerprint),) if fingerprint else (),
         derived=(
-            Derived(
-                "receiver_mobile_kind",
-                _receiver_mobile_kind,
-                sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
-            ),
+            phone_kind_of("receiver_mobile"),
             Derived("erp_system", lambda _values, n=name: n, sql=lambda _p, n=name: f"'{n}'"),
         ),
         known_headers=(*NOT_LOADED, *known_headers),
@@ -294,17 +278,8 @@ def looks_like_jst(document: Any) -> bool:
 def read_jst_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]]]:
     """A saved 聚水潭 order query (`{"code": 0, "data": {"orders": [...]}}`, one page or a JSON
     array / JSON Lines of pages): one record per item, the order's fields beside it."""
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        document = json.loads(text)
-        pages = document if isinstance(document, list) else [document]
-    except json.JSONDecodeError:
-        try:
-            pages = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError as exc:
-            raise FileRejected(f"not valid JSON ({exc})") from None
     rows: list[dict[str, Any]] = []
-    for page in pages:
+    for page in json_responses(path):
         if not isinstance(page, dict) or page.get("code", 0) not in (0, "0"):
             message = page.get("msg") if isinstance(page, dict) else None
             raise FileRejected(f"the dump holds a 聚水潭 error response: {message}")

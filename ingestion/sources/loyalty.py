@@ -10,7 +10,7 @@ number, phone (pseudonymised on load), Taobao nick, WeChat unionid/openid.
 from __future__ import annotations
 
 from ingestion.sources import sql_forms
-from ingestion.sources.spec import Column, Derived, FileSpec
+from ingestion.sources.spec import Column, FileSpec, phone_kind_of
 from ingestion.sources.values import (
     parse_date,
     parse_int,
@@ -19,20 +19,13 @@ from ingestion.sources.values import (
     parse_signed_int,
     parse_text,
     parse_timestamp,
-    phone_kind,
     required_text,
 )
 
 TS = "TIMESTAMP"
 
 
-def _mobile_kind(values: dict) -> str | None:
-    return phone_kind(values["mobile"])
-
-
-_MOBILE_KIND = Derived(
-    "mobile_kind", _mobile_kind, sql=lambda parsed: sql_forms.phone_kind(parsed["mobile"])
-)
+_MOBILE_KIND = phone_kind_of("mobile")
 _IDS = (
     Column("mobile", ("手机号", "手机", "手机号码", "mobile", "phone"), parse_phone, pii=True),
     Column("taobao_nick", ("淘宝会员名", "淘宝昵称", "买家会员名", "taobao_nick"), parse_text),

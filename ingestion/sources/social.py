@@ -13,22 +13,19 @@ document order; a row's raw text is its JSON object.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingestion.sources import sql_forms
 from ingestion.sources.csv_reading import Record
-from ingestion.sources.spec import Column, Derived, FileRejected, FileSpec
-from ingestion.sources.top_api import as_records
+from ingestion.sources.spec import Column, FileRejected, FileSpec, phone_kind_of
+from ingestion.sources.top_api import as_records, json_responses
 from ingestion.sources.values import (
     parse_bool_cn,
     parse_epoch_seconds,
     parse_int,
     parse_phone,
     parse_text,
-    phone_kind,
     required_text,
 )
 
@@ -52,10 +49,6 @@ WECOM_CONTACTS = FileSpec(
 )
 
 
-def _remark_mobile_kind(values: dict) -> str | None:
-    return phone_kind(values["remark_mobile"])
-
-
 WECOM_FOLLOWS = FileSpec(
     table="wecom_follows",
     description="WeCom follow relationships: employee × contact (× noted phone), with tags and how added",
@@ -71,13 +64,7 @@ WECOM_FOLLOWS = FileSpec(
         Column("add_way", ("add_way",), parse_int, "INTEGER"),
         Column("channel_state", ("state",), parse_text),
     ),
-    derived=(
-        Derived(
-            "remark_mobile_kind",
-            _remark_mobile_kind,
-            sql=lambda parsed: sql_forms.phone_kind(parsed["remark_mobile"]),
-        ),
-    ),
+    derived=(phone_kind_of("remark_mobile"),),
     known_headers=("description", "remark_corp_name", "oper_userid", "tag_id", "wechat_channels"),
 )
 
@@ -113,18 +100,6 @@ def looks_like_wechat(document: Any) -> bool:
     )
 
 
-def _pages(path: Path) -> list[Any]:
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        try:
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError as exc:
-            raise FileRejected(f"not valid JSON ({exc})") from None
-    return document if isinstance(document, list) else [document]
-
-
 def _check(page: Any) -> dict[str, Any]:
     if not isinstance(page, dict):
         raise FileRejected("a response in the dump is not a JSON object")
@@ -150,7 +125,7 @@ def _tag_names(follow: dict[str, Any]) -> str | None:
 def read_wecom_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]]]:
     contacts: list[dict[str, Any]] = []
     follows: list[dict[str, Any]] = []
-    for page in map(_check, _pages(path)):
+    for page in map(_check, json_responses(path)):
         if "external_contact_list" in page:
             pairs = [
                 (item.get("external_contact") or {}, [item.get("follow_info") or {}])
@@ -181,7 +156,7 @@ def read_wecom_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Recor
 
 def read_wechat_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]]]:
     followers: list[dict[str, Any]] = []
-    for page in map(_check, _pages(path)):
+    for page in map(_check, json_responses(path)):
         followers.extend(page.get("user_info_list") or ([page] if "openid" in page else []))
     rows = [
         {**f, "tagid_list": ";".join(map(str, f["tagid_list"])) if f.get("tagid_list") else None}

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingestion.sources import sql_forms
 from ingestion.sources.csv_reading import BOM, BadLine, Record, detect_encoding, read_records
 from ingestion.sources.sql_forms import FORMS, SqlForm
-from ingestion.sources.values import normalise_header
+from ingestion.sources.values import normalise_header, phone_kind
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,16 @@ class Derived:
     sql_type: str = "VARCHAR"
     # The same in SQL, given the SQL of each parsed (not yet pseudonymised) column by name.
     sql: Callable[[dict[str, str]], str] | None = None
+
+
+def phone_kind_of(column: str) -> Derived:
+    """`<column>_kind` (mobile, virtual or landline), taken before the phone is pseudonymised:
+    identity links real mobiles only."""
+    return Derived(
+        f"{column}_kind",
+        lambda values: phone_kind(values[column]),
+        sql=lambda parsed: sql_forms.phone_kind(parsed[column]),
+    )
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ingestion.sources import sql_forms
-from ingestion.sources.spec import Column, Derived, FileSpec
+from ingestion.sources.spec import Column, FileSpec, phone_kind_of
 from ingestion.sources.taobao_headers import (
     LINES_2017,
     LINES_2020,
@@ -39,15 +38,10 @@ from ingestion.sources.values import (
     parse_text,
     parse_timestamp,
     parse_tracking_no,
-    phone_kind,
 )
 
 MONEY = "DECIMAL(18,2)"
 TS = "TIMESTAMP"
-
-
-def _receiver_mobile_kind(values: dict) -> str | None:
-    return phone_kind(values["receiver_mobile"])
 
 
 ORDERS = FileSpec(
@@ -105,13 +99,7 @@ ORDERS = FileSpec(
         Column("presale_flag", ("预售订单",), parse_text),
         Column("main_order_id", ("主订单编号",), parse_optional_order_id),
     ),
-    derived=(
-        Derived(
-            "receiver_mobile_kind",
-            _receiver_mobile_kind,
-            sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
-        ),
-    ),
+    derived=(phone_kind_of("receiver_mobile"),),
     known_headers=(*ORDERS_2016, *ORDERS_2018, *ORDERS_2019, *ORDERS_2021),
     conflict_key="order_id",
     conflict_value="buyer_paid_amount",
@@ -216,12 +204,6 @@ SHIPMENTS = FileSpec(
         Column("logistics_company", ("物流公司", "快递公司"), parse_text),
         Column("shipped_at", ("发货时间",), parse_timestamp, TS),
     ),
-    derived=(
-        Derived(
-            "receiver_mobile_kind",
-            _receiver_mobile_kind,
-            sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
-        ),
-    ),
+    derived=(phone_kind_of("receiver_mobile"),),
     excel_damage_key="order_id",
 )

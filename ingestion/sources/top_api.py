@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingestion.sources import sql_forms
 from ingestion.sources.csv_reading import Record
-from ingestion.sources.spec import Column, Derived, FileRejected, FileSpec
+from ingestion.sources.spec import Column, FileRejected, FileSpec, phone_kind_of
 from ingestion.sources.values import (
     parse_bool_cn,
     parse_int,
@@ -30,7 +29,6 @@ from ingestion.sources.values import (
     parse_phone,
     parse_text,
     parse_timestamp,
-    phone_kind,
 )
 
 MONEY = "DECIMAL(18,2)"
@@ -40,10 +38,6 @@ _RESPONSE_KINDS = {
     "trades_sold_increment_get_response": "trades_sold_increment_get",
     "refunds_receive_get_response": "refunds_receive_get",
 }
-
-
-def _receiver_mobile_kind(values: dict) -> str | None:
-    return phone_kind(values["receiver_mobile"])
 
 
 TRADES = FileSpec(
@@ -77,13 +71,7 @@ TRADES = FileSpec(
         Column("shipping_type", ("shipping_type",), parse_text),
         Column("buyer_message", ("buyer_message",), parse_text),
     ),
-    derived=(
-        Derived(
-            "receiver_mobile_kind",
-            _receiver_mobile_kind,
-            sql=lambda parsed: sql_forms.phone_kind(parsed["receiver_mobile"]),
-        ),
-    ),
+    derived=(phone_kind_of("receiver_mobile"),),
     # Fields a shop's `fields` list may ask for that are deliberately not loaded: the street
     # address and zip stay out (the OAID stands for them), nested lists are their own rows.
     known_headers=(
@@ -216,18 +204,13 @@ def cell(value: Any) -> str:
 def as_records(objects: list[dict[str, Any]], spec: FileSpec) -> Iterator[Record]:
     """A header (the spec's fields present in any object, then every other key) and one record
     per object, numbered from 1, with the object itself as raw text."""
-    known = [alias for column in spec.columns for alias in column.aliases]
     keys: dict[str, None] = {}
     for obj in objects:
         keys.update(dict.fromkeys(obj))
-    header = [k for k in known if k in keys] + [k for k in keys if k not in known]
-    yield Record(0, header, ",".join(header))
-    for number, obj in enumerate(objects, start=1):
-        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-        yield Record(number, [cell(obj.get(k)) for k in header], text)
+    return streamed_records(iter(objects), spec, keys)
 
 
-def _responses(path: Path) -> Iterator[Any]:
+def json_responses(path: Path) -> Iterator[Any]:
     """The responses of a dump, one at a time where the file is JSON Lines (as the pull client
     writes it), so a long dump is never held whole; a single JSON document is read whole."""
     with path.open(encoding="utf-8-sig") as handle:
@@ -275,7 +258,7 @@ def looks_like_top_dump(document: Any) -> bool:
 
 
 def _bodies(path: Path, kinds: set[str] | None = None) -> Iterator[dict[str, Any]]:
-    for page in _responses(path):
+    for page in json_responses(path):
         if not isinstance(page, dict):
             raise FileRejected("a page of the dump is not a JSON object")
         if "error_response" in page:
@@ -313,7 +296,8 @@ def _objects(path: Path, label: str) -> Iterator[dict[str, Any]]:
 def streamed_records(
     objects: Iterator[dict[str, Any]], spec: FileSpec, keys: dict[str, None]
 ) -> Iterator[Record]:
-    """as_records for objects read again from the file: the header from keys found beforehand."""
+    """Records of objects whose keys were collected beforehand (a dump is read twice, so the
+    objects can stream): the header, then one record per object with its JSON as raw text."""
     known = [alias for column in spec.columns for alias in column.aliases]
     header = [k for k in known if k in keys] + [k for k in keys if k not in known]
     yield Record(0, header, ",".join(header))
