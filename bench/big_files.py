@@ -29,6 +29,7 @@ CSV_FORMATS = {
     "NPS问卷": ("NPS问卷", ("答卷编号",)),
     "会员列表": ("会员列表", ("会员编号",)),
 }
+TOP_FORMAT = "TopTradesIncrement"
 
 
 def _newest(landing: Path, prefix: str) -> Path:
@@ -124,14 +125,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--landing", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--format",
+        action="append",
+        choices=[*CSV_FORMATS, TOP_FORMAT],
+        help="write only these formats (repeatable; default every one)",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    wanted = set(args.format or [*CSV_FORMATS, TOP_FORMAT])
     for name, (prefix, ids) in CSV_FORMATS.items():
+        if name not in wanted:
+            continue
         template = _newest(args.landing, prefix)
         target = args.out / f"{name}_{args.rows}.csv"
         write_csv(template, target, ids, args.rows)
         print(target, target.stat().st_size // 1_000_000, "MB")
-    target = args.out / f"TopTradesIncrement_{args.rows}.jsonl"
+    if TOP_FORMAT not in wanted:
+        return 0
+    target = args.out / f"{TOP_FORMAT}_{args.rows}.jsonl"
     write_top_dump(_newest(args.landing, "TopTradesIncrement"), target, args.rows)
     print(target, target.stat().st_size // 1_000_000, "MB")
     return 0

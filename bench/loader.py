@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--out", default="loader.json", help="file name under bench/results/")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the figures already in --out for other files (one format at a time)",
+    )
     args = parser.parse_args(argv)
     context = multiprocessing.get_context("spawn")
     results = []
@@ -69,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results[-1], ensure_ascii=False))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / args.out
+    if args.append and out.exists():
+        measured = {r["file"] for r in results}
+        kept = [r for r in json.loads(out.read_text()) if r["file"] not in measured]
+        results = sorted(kept + results, key=lambda r: r["file"])
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return 0
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ingestion.demo import erp_exports as erp
 from ingestion.demo import loyalty_social
 from ingestion.demo import modern_exports as modern
 from ingestion.demo import reference as ref
@@ -116,9 +117,12 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
     lines["price"] = products["price"].map("{:.2f}".format).to_numpy()[lines["product_idx"]]
     lines["merchant_code"] = products["merchant_code"].to_numpy()[lines["product_idx"]]
     lines["item_id"] = products["item_id"].to_numpy()[lines["product_idx"]]
-    # 抖店 orders are exported by 抖店 alone (the Taobao back office, TOP and this ERP never see them).
+    # 抖店 orders are exported by 抖店 alone (the Taobao back office, TOP and this ERP never see
+    # them), showroom sales by its till alone.
     douyin = orders[orders["channel"] == "douyin"]
-    orders = orders[orders["channel"] != "douyin"]
+    store = orders[orders["channel"] == "store"]
+    erp_handled = orders[orders["channel"] != "douyin"]
+    orders = orders[orders["channel"] == "taobao"]
     previous = pd.Timestamp(shop.params.start)
     schedule = export_schedule(shop.params.start, shop.params.end)
     for index, stamp in enumerate(schedule):
@@ -158,8 +162,13 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
                 trailing_comma=layout.lines_header is LINES_2017,
             )
             written.append(path)
-        if stamp >= ERP_FROM:
+        if stamp >= erp.JST_FROM:
+            written.append(erp.write_jst_orders(landing / f"jst_orders{name}.json", line_batch, batch))
+        elif stamp >= ERP_FROM:
             written.append(_write_erp_outbound(landing, name, line_batch, batch))
+        written += _write_store_sales(landing, name, store, lines, previous, export_at)
+        if stamp >= ERP_FROM:
+            written += _write_after_sales(landing, name, erp_handled, previous, export_at)
         in_window = (douyin["created_at"] >= previous - OVERLAP) & (
             douyin["created_at"] < export_at
         )
@@ -218,7 +227,7 @@ def _write_erp_outbound(landing: Path, name: str, lines: pd.DataFrame, batch) ->
     layout = ExportLayout([], [], "gb18030", False)
     place = np.array([f"{p} {c} {d}" for p, c, d, _ in ref.ADDRESSES], dtype=object)
     columns = {
-        "订单编号": "JY" + order["order_id"].str[-12:],
+        "订单编号": erp.wdt_order_no(order["order_id"]),
         "店铺名称": pd.Series([SHOP_NAME] * len(lines)),
         "订单来源": pd.Series(["淘宝"] * len(lines)),
         "原始单号": order["order_id"],
@@ -243,6 +252,31 @@ def _write_erp_outbound(landing: Path, name: str, lines: pd.DataFrame, batch) ->
     path = landing / f"销售出库明细{name}.csv"
     _write(path, WDT_OUTBOUND_HEADER, columns, layout, False)
     return path
+
+
+def _write_store_sales(landing, name, store, lines, previous, export_at) -> list[Path]:
+    sold = store[(store["created_at"] >= previous) & (store["created_at"] < export_at)]
+    if sold.empty:
+        return []
+    layout = ExportLayout([], [], "gb18030", False)
+    columns = erp.store_sales_columns(
+        sold, lines[lines["order_idx"].isin(sold.index)], _money, lambda v: _ts(v, layout)
+    )
+    path = landing / f"管家婆订单{name}.csv"
+    _write(path, erp.STORE_SALES_HEADER, columns, layout, False)
+    return [path]
+
+
+def _write_after_sales(landing, name, orders, previous, export_at) -> list[Path]:
+    """The ERP's 售后单 export: refunds asked for in the window, of every order the ERP handled."""
+    refunds = _refunds_applied(orders, previous - OVERLAP, export_at)
+    if refunds.empty:
+        return []
+    layout = ExportLayout([], [], "utf-8-sig", False)
+    columns = erp.after_sales_columns(refunds, export_at, _money, lambda v: _ts(v, layout))
+    path = landing / f"售后单{name}.csv"
+    _write(path, erp.AFTER_SALES_HEADER, columns, layout, False)
+    return [path]
 
 
 def _write_top_dumps(landing: Path, orders, lines, export_at: pd.Timestamp) -> list[Path]:

@@ -46,6 +46,7 @@ class ShopParams:
     shared_alipay_rate: float = 0.03
     virtual_phone_rate: float = 0.3  # of orders after the 2021 privacy change
     douyin_rate: float = 0.08  # of orders from 2024 on, sold in the shop's 抖店 (livestreams)
+    store_rate: float = 0.05  # of paid orders from STORE_OPENS on, sold in the shop's showroom
 
 
 @dataclass
@@ -69,8 +70,9 @@ def build_shop(params: ShopParams) -> Shop:
     occasions = _purchase_occasions(rng, params, people)
     orders = _orders(rng, params, people, occasions)
     lines = _lines(rng, params, people, orders, products)
-    orders = _settle_amounts(rng, params, orders, lines)
     orders["channel"] = _channels(params, orders)
+    orders = _as_store_sales(orders, people)
+    orders = _settle_amounts(rng, params, orders, lines)
     identities = _identities(people, orders)
     return Shop(params, people, products, orders, lines, identities)
 
@@ -240,15 +242,40 @@ def _lines(rng, p, people, orders: pd.DataFrame, products: pd.DataFrame) -> pd.D
     return lines
 
 
+STORE_OPENS = pd.Timestamp("2025-03-01")
+
+
 def _channels(p: ShopParams, orders: pd.DataFrame) -> np.ndarray:
-    """From 2024 the shop also sells on 抖店; its own generator, so Taobao's draws stay as they were."""
+    """From 2024 the shop also sells on 抖店, and from STORE_OPENS in its showroom (a 管家婆 POS).
+    Each channel has its own generator, so Taobao's draws stay as they were."""
     rng = np.random.default_rng(p.seed + 303)
+    whole = ~orders["is_split_part"].to_numpy()
     douyin = (
         (orders["created_at"] >= pd.Timestamp("2024-01-01")).to_numpy()
-        & ~orders["is_split_part"].to_numpy()
+        & whole
         & (rng.random(len(orders)) < p.douyin_rate)
     )
-    return np.where(douyin, "douyin", "taobao")
+    store_draw = np.random.default_rng(p.seed + 404).random(len(orders)) < p.store_rate
+    store = (
+        (orders["created_at"] >= STORE_OPENS).to_numpy()
+        & whole
+        & ~douyin
+        & (orders["outcome"] != "abandoned").to_numpy()  # a till sale is paid or not made
+        & store_draw
+    )
+    return np.where(douyin, "douyin", np.where(store, "store", "taobao"))
+
+
+def _as_store_sales(orders: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """A showroom sale is taken home: no shipping and no virtual number; the till records the
+    member's own mobile."""
+    store = (orders["channel"] == "store").to_numpy()
+    own_phone = people["phone"].to_numpy()[orders["person_idx"].to_numpy()]
+    orders.loc[store, "phone"] = own_phone[store]
+    orders.loc[store, "is_virtual_phone"] = False
+    orders.loc[store, "shipped_at"] = pd.NaT
+    orders.loc[store, "confirmed_at"] = orders.loc[store, "paid_at"]
+    return orders
 
 
 def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -263,7 +290,7 @@ def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.Dat
         .reindex(range(len(orders)), fill_value=0)
         .to_numpy()
     )
-    postage = np.where(goods >= 9900, 0, 800)
+    postage = np.where((goods >= 9900) | (orders["channel"] == "store").to_numpy(), 0, 800)
     promo = ref.in_promotion(orders["created_at"])
     discount = np.where(promo, np.round(goods * 0.1).astype(np.int64), 0)
     paid = goods + postage - discount

@@ -8,6 +8,7 @@ import pytest
 
 from dagster_project.definitions import defs
 from ingestion.demo.exports import write_exports
+from ingestion.demo.erp_exports import store_order_no
 from ingestion.demo.shop import ShopParams, build_shop
 from tests.conftest import query
 
@@ -74,10 +75,27 @@ def test_marts_match_the_generated_shop(demo_env):
     assert query(warehouse, "select count(*) from marts.fct_orders") == [(len(shop.orders),)]
     assert query(warehouse, "select count(*) from marts.fct_order_lines") == [(len(shop.lines),)]
     assert query(warehouse, "select count(*) from raw.quarantine") == [(0,)]
+    # A showroom sale has no platform order: the mart keys it by the till's number.
+    shop_orders = shop.orders[["order_id", "person_id", "channel"]].copy()
+    store = shop_orders["channel"] == "store"
+    assert store.any()
+    shop_orders.loc[store, "order_id"] = "ERP-guanjiapo-" + store_order_no(
+        shop_orders.loc[store, "order_id"]
+    )
     orders = pd.DataFrame(
-        query(warehouse, "select order_id, customer_id from marts.fct_orders"),
-        columns=["order_id", "customer_id"],
-    ).merge(shop.orders[["order_id", "person_id"]], on="order_id")
+        query(warehouse, "select order_id, customer_id, channel from marts.fct_orders"),
+        columns=["order_id", "customer_id", "channel"],
+    ).merge(shop_orders, on="order_id", suffixes=("", "_generated"))
+    assert len(orders) == len(shop_orders)
+    assert set(orders.loc[orders["channel_generated"] == "store", "channel"]) == {"erp_offline"}
+    # Showroom refunds exist only as the ERP's 售后单; each reaches fct_refunds, and nothing else
+    # is taken from the ERP's after-sales (platform refunds come from the platform).
+    refunded = shop.orders["outcome"].isin(["refunded", "partial_refund"])
+    expected_refunds = set(shop_orders.loc[store & refunded, "order_id"])
+    erp_refunds = query(
+        warehouse, "select order_id from marts.fct_refunds where source_system = 'erp'"
+    )
+    assert expected_refunds and {o for (o,) in erp_refunds} == expected_refunds
     # Every order with a usable identifier somewhere gets a customer: a nick in an order export,
     # the TOP API or the ERP, or a real mobile in an order export or a 发货报表. (Orders from
     # 2023 on that were never shipped carry none: the ERP lists shipped orders only.)
@@ -91,6 +109,8 @@ def test_marts_match_the_generated_shop(demo_env):
             union select order_id from raw.taobao_shipments where receiver_mobile_kind = 'mobile'
             union select tid from raw.top_trades where buyer_nick is not null
             union select platform_order_id from raw.erp_order_lines where buyer_nick is not null
+            union select 'ERP-' || erp_system || '-' || erp_order_no from raw.erp_order_lines
+                where platform_order_id is null and receiver_mobile_kind = 'mobile'
             """,
         )
     }
@@ -124,7 +144,7 @@ def test_marts_match_the_generated_shop(demo_env):
         warehouse,
         "select sum(net_revenue_amount) from marts.fct_orders where order_id in "
         "(select unnest(?::varchar[]))",
-        [settled["order_id"].tolist()],
+        [shop_orders.loc[settled.index, "order_id"].tolist()],
     )[0]
     assert net * 100 == int(expected.sum())
 
