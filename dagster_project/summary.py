@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
+from expectations.identity_quality import pairwise_quality, truth_in_warehouse_form
 from ingestion.settings import load_settings
 from ingestion.sources import RAW_TABLES
 
@@ -24,6 +26,8 @@ TABLES = (
     ("marts", "loyalty_members"),
     ("marts", "points_ledger"),
     ("marts", "survey_responses"),
+    ("marts", "customer_identifiers"),
+    ("marts", "identity_audit"),
 )
 
 
@@ -40,6 +44,26 @@ def main() -> int:
             "group by all order by min(rfm_group_code)"
         ).fetchall():
             print(f"  {cn} ({en}): {n:,}")
+        truth = settings.ground_truth / "identities.csv" if settings.ground_truth else None
+        if truth is not None and truth.is_file():
+            quality = pairwise_quality(
+                con.sql(
+                    "select identifier_type, identifier_value, customer_id"
+                    " from intermediate.int_identifiers_grouped_into_customers"
+                ).df(),
+                con.sql(
+                    "select record_key, identifier_type, identifier_value"
+                    " from intermediate.int_identifier_observations"
+                ).df(),
+                truth_in_warehouse_form(pd.read_csv(truth, dtype=str), settings.pii_key),
+            )
+            print(
+                "Identity resolution against the ground truth (pairwise): "
+                f"precision {quality.precision:.4f}, recall {quality.recall:.4f} "
+                f"(of what the records support: {quality.supported_recall:.4f}), "
+                f"{quality.people_split:,} people split, "
+                f"{quality.customers_merged:,} customers holding two people"
+            )
     return 0
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.identity_rules import RULES_FILE, read_rules, write_rules
 from ingestion.prepare import PreparedFile, prepare_file
 from ingestion.settings import SHOP_TZ
 from ingestion.sources import (
@@ -151,6 +152,7 @@ def load_landing(
     pii_key: bytes,
     loaded_at: dt.datetime | None = None,
     workers: int | None = None,
+    rules_file: Path = RULES_FILE,
 ) -> LoadReport:
     """Load every new file in the landing folder, oldest name first.
 
@@ -185,6 +187,8 @@ def load_landing(
         else:
             for job in jobs:
                 report.files.append(_commit(con, _prepare_job(job), loaded_at))
+    # The identity rules hold pseudonymised values, so they are written where the key is: here.
+    write_rules(con, read_rules(rules_file), pii_key)
     for result in report.files:
         if result.unknown_columns:
             log.warning("%s: %s", result.source_file, result.message)

@@ -364,10 +364,16 @@ def extra_json(names: list[str], cells: list[str]) -> str:
     if not names:
         return "cast(null as varchar)"
     pairs = ", ".join(
-        f"'{name.replace(chr(39), chr(39) * 2)}', nullif({cell}, '')"
+        f"'{_printable(name).replace(chr(39), chr(39) * 2)}', nullif({cell}, '')"
         for name, cell in zip(names, cells, strict=True)
     )
     return f"cast(json_object({pairs}) as varchar)"
+
+
+def _printable(name: str) -> str:
+    """A header as a SQL literal can hold it: control characters (a NUL from a broken dump ends
+    DuckDB's string literal) written as \\uXXXX."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in name)
 
 
 def _unquote(field: str) -> str:

@@ -44,6 +44,9 @@ class Settings:
     dbt_target: str
     published_warehouse: Path  # the copy of the marts BI tools open
     pii_key: bytes = field(repr=False, default=b"")  # a secret: never in logs
+    # The demo generator's ground truth folder (identities.csv): identity quality is measured
+    # against it when set. A real shop has none.
+    ground_truth: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.pii_key:
@@ -103,4 +106,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         published_warehouse=Path(published)
         if published
         else warehouse.with_name(f"{warehouse.stem}_bi.duckdb"),
+        ground_truth=Path(env["FUGOU_GROUND_TRUTH"]) if env.get("FUGOU_GROUND_TRUTH") else None,
     )

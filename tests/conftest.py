@@ -57,6 +57,7 @@ def run_dbt(
     tmp_path: Path,
     target: str = "duckdb",
     extra_env: dict[str, str] | None = None,
+    project_dir: Path = DBT_DIR,
 ) -> str:
     """dbt in its own process, as Dagster runs it (dbt-duckdb keeps the file open in-process),
     with its own target path so parallel or later runs share nothing."""
@@ -72,7 +73,7 @@ def run_dbt(
         str(Path(sys.executable).with_name("dbt")),
         *args,
         "--project-dir",
-        str(DBT_DIR),
+        str(project_dir),
         "--profiles-dir",
         str(PROJECT_ROOT),
         "--target-path",

@@ -126,7 +126,9 @@ def after_sales_columns(refunds: pd.DataFrame, export_at: pd.Timestamp, money, t
     done = (r["refunded_at"] <= export_at).to_numpy()
     returned = (r["shipped_at"] < r["applied_at"]).to_numpy() | (r["channel"] == "store").to_numpy()
     store = (r["channel"] == "store").to_numpy()
-    reasons = np.array(["七天无理由退换货", "商品质量问题", "尺码/规格不合适", "不想要了"], dtype=object)
+    reasons = np.array(
+        ["七天无理由退换货", "商品质量问题", "尺码/规格不合适", "不想要了"], dtype=object
+    )
     return {
         "售后单号": "SH" + r["order_id"].str[-12:],
         "订单编号": erp_order_no(r),

@@ -163,7 +163,9 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
             )
             written.append(path)
         if stamp >= erp.JST_FROM:
-            written.append(erp.write_jst_orders(landing / f"jst_orders{name}.json", line_batch, batch))
+            written.append(
+                erp.write_jst_orders(landing / f"jst_orders{name}.json", line_batch, batch)
+            )
         elif stamp >= ERP_FROM:
             written.append(_write_erp_outbound(landing, name, line_batch, batch))
         written += _write_store_sales(landing, name, store, lines, previous, export_at)

@@ -182,7 +182,9 @@ def _surveys(shop: Shop, people: pd.DataFrame) -> pd.DataFrame:
 def _write_wecom(path: Path, who: pd.DataFrame, people: pd.DataFrame) -> Path:
     rng = np.random.default_rng(7)
     on = who[who["on_wecom"]]
-    added = (on["last_order"] - pd.Timedelta(days=3)).astype("int64") // 10**9 - 8 * 3600
+    # Unix seconds of Beijing wall time (whatever unit pandas keeps datetimes in)
+    epoch = pd.Timestamp("1970-01-01")
+    added = (on["last_order"] - pd.Timedelta(days=3) - epoch) // pd.Timedelta(seconds=1) - 8 * 3600
     items = []
     for (person, row), when in zip(on.iterrows(), added, strict=True):
         contact = {"external_userid": external_userid(person), "type": 1, "name": "微信用户"}

@@ -9,7 +9,9 @@ the same shop byte for byte.
 
 People carry several identifiers (nick, phones, Alipay account) with the hard cases identity
 resolution must survive: a nick changed midway, a second phone, an Alipay account shared by two
-family members. `Shop.identities` is the ground truth of which person each identifier belongs to.
+family members, a phone a household shares, a renamed nick taken by a newer buyer, a placeholder
+phone the seller typed for many buyers. `Shop.identities` is the ground truth of which person each
+identifier belongs to.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ class ShopParams:
     nick_change_rate: float = 0.05
     second_phone_rate: float = 0.08
     shared_alipay_rate: float = 0.03
+    # The hard cases identity resolution must survive (drawn from their own generator, so the
+    # shop's other draws stay as they were):
+    family_phone_rate: float = 0.02  # two people of a household give one phone, in the same years
+    placeholder_phone_rate: float = 0.004  # of orders: the seller typed 13800000000
+    nick_reuse_rate: float = 0.05  # of renamed nicks: a newer buyer of this shop takes the old one
     virtual_phone_rate: float = 0.3  # of orders after the 2021 privacy change
     douyin_rate: float = 0.08  # of orders from 2024 on, sold in the shop's 抖店 (livestreams)
     store_rate: float = 0.05  # of paid orders from STORE_OPENS on, sold in the shop's showroom
@@ -116,7 +123,28 @@ def _people(rng: np.random.Generator, p: ShopParams) -> pd.DataFrame:
     sharers = np.flatnonzero(rng.random(n - 1) < p.shared_alipay_rate)
     alipay[sharers] = alipay[sharers + 1]
     people["alipay"] = alipay
+    _reuse_renamed_nicks(p, people)
     return people
+
+
+PLACEHOLDER_PHONE = "13800000000"
+
+
+def _reuse_renamed_nicks(p: ShopParams, people: pd.DataFrame) -> None:
+    """Taobao frees a nick its owner renamed away from; a buyer who arrives later may take it."""
+    rng = np.random.default_rng(p.seed + 505)
+    renamed = people.index[people["nick_change_day"] < np.iinfo(np.int64).max]
+    freed = renamed[rng.random(len(renamed)) < p.nick_reuse_rate]
+    taken: set[int] = set()
+    unchanged = people["nick_change_day"].to_numpy() == np.iinfo(np.int64).max
+    first_day = people["first_day"].to_numpy()
+    for owner in freed:
+        later = np.flatnonzero(unchanged & (first_day > people.at[owner, "nick_change_day"] + 60))
+        later = [i for i in later if i not in taken]
+        if later:
+            newcomer = later[int(rng.integers(0, len(later)))]
+            taken.add(newcomer)
+            people.at[newcomer, "nick"] = people.at[owner, "nick"]
 
 
 def _purchase_occasions(rng: np.random.Generator, p: ShopParams, people: pd.DataFrame):
@@ -189,6 +217,7 @@ def _orders(rng, p: ShopParams, people: pd.DataFrame, occ: pd.DataFrame) -> pd.D
         virtual, ref.unique_phones(rng, len(orders), salt=7) + "-" + extensions, orders["phone"]
     )
     orders["is_virtual_phone"] = virtual
+    _share_household_and_placeholder_phones(p, people, orders)
     orders["alipay"] = person["alipay"].to_numpy()
     orders["receiver_name"] = person["name"].to_numpy()
     orders["address_idx"] = person["address_idx"].to_numpy()
@@ -201,6 +230,21 @@ def _orders(rng, p: ShopParams, people: pd.DataFrame, occ: pd.DataFrame) -> pd.D
     orders["spend_level"] = person["spend_level"].to_numpy()
     orders["favourite_category"] = person["favourite_category"].to_numpy()
     return orders
+
+
+def _share_household_and_placeholder_phones(p: ShopParams, people, orders: pd.DataFrame) -> None:
+    """Person k of a household often gives person k+1's mobile; a few orders carry the placeholder
+    a seller types when the buyer gives none."""
+    rng = np.random.default_rng(p.seed + 606)
+    households = np.flatnonzero(rng.random(len(people)) < p.family_phone_rate)
+    households = households[households + 1 < len(people)]
+    real = ~orders["is_virtual_phone"].to_numpy()
+    borrows = np.isin(orders["person_idx"].to_numpy(), households) & real
+    borrows &= rng.random(len(orders)) < 0.5
+    lender = orders["person_idx"].to_numpy()[borrows] + 1
+    orders.loc[borrows, "phone"] = people["phone"].to_numpy()[lender]
+    placeholder = real & (rng.random(len(orders)) < p.placeholder_phone_rate)
+    orders.loc[placeholder, "phone"] = PLACEHOLDER_PHONE
 
 
 def _lines(rng, p, people, orders: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:

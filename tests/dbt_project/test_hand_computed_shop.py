@@ -40,7 +40,7 @@ def _by_nick(warehouse) -> dict[str, str]:
     return dict(rows)
 
 
-def test_identity_v1_joins_a_renamed_nick_by_phone(built):
+def test_identity_joins_a_renamed_nick_by_phone_and_name(built):
     ids = _by_nick(built)
     assert ids["dave"] == ids["dave_new"]
     assert len({ids[n] for n in ("alice", "bob", "carol", "dave", "erin", "frank")}) == 6

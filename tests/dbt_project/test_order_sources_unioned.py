@@ -61,7 +61,12 @@ def test_buyers_come_from_whichever_source_names_them(built):
     assert customer["ERP-wdt_outbound-JYOFF1"] == gina
     # the TOP nick and the 发货报表 phone meet on one order
     assert customer["3700000000000005"] == henry
-    assert query(built, "select count(*) from marts.dim_customers") == [(3,)]
+    # three buyers; the member no order knows (M002) and the survey's stranger are customers too,
+    # who have not ordered (the identity graph knows everyone it has an identifier for)
+    assert query(
+        built,
+        "select count(*), count(case when order_count > 0 then 1 end) from marts.dim_customers",
+    ) == [(5, 3)]
 
 
 def test_lines_and_refunds_are_kept_once(built):
@@ -89,22 +94,32 @@ def test_lines_and_refunds_are_kept_once(built):
 def test_loyalty_members_points_and_surveys(built):
     customer = dict(query(built, "select order_id, customer_id from marts.fct_orders"))
     gina, henry = customer["3700000000000001"], customer["3700000000000004"]
-    assert query(
+    members = query(
         built,
         "select member_id, customer_id, member_tier, points_balance, birth_month, birth_day,"
         " age_band, has_wechat_unionid from marts.loyalty_members order by 1",
-    ) == [
+    )
+    m002 = members[1][1]
+    assert members == [
         ("M001", gina, "金卡", 1200, 5, 1, "35_44", True),
-        ("M002", None, "普通会员", 0, None, None, "unknown", False),
+        ("M002", m002, "普通会员", 0, None, None, "unknown", False),
     ]
+    # M002 is a customer of her own, who has not ordered
+    assert m002 not in (None, gina, henry)
+    assert query(
+        built, "select order_count from marts.dim_customers where customer_id = ?", [m002]
+    ) == [(0,)]
     assert query(
         built,
         "select event_type, points, customer_id from marts.points_ledger order by event_at",
     ) == [("earn", 300, gina), ("redeem", -300, gina), ("expire", -50, gina)]
-    assert query(
+    answers = query(
         built,
         "select score, nps_category, customer_id from marts.survey_responses order by answered_at",
-    ) == [(9, "promoter", gina), (5, "detractor", henry), (7, "passive", None)]
+    )
+    stranger = answers[2][2]
+    assert answers == [(9, "promoter", gina), (5, "detractor", henry), (7, "passive", stranger)]
+    assert stranger not in (None, gina, henry, m002)
 
 
 def test_social_profile_links_wecom_by_noted_phone_and_wechat_by_unionid(built):

@@ -8,6 +8,7 @@ from ingestion.copy_to_postgres import copy_raw_schema
 from ingestion.loader import load_landing
 from tests.conftest import PII_KEY, postgres_answers, query, run_dbt
 from tests.fixtures.hand_shop import write_hand_shop
+from tests.fixtures.identity_cases import write_identity_cases
 from tests.fixtures.modern_sources import write_modern_sources
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -17,13 +18,20 @@ SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
 AS_OF = "2026-10-31"
 MARTS = {
-    "customer_rfm": "customer_id",
+    "customer_identifiers": "identifier_type, identifier_value",
     "customer_ltv": "customer_id",
+    "customer_rfm": "customer_id",
+    "customer_social_profile": "customer_id",
     "dim_customers": "customer_id",
-    "fct_orders": "order_id",
+    "dim_products": "merchant_code",
     "fct_order_lines": "order_line_id",
+    "fct_orders": "order_id",
     "fct_refunds": "refund_id",
+    "identity_audit": "section, label, identifier_type",
+    "loyalty_members": "member_id",
+    "points_ledger": "event_at",
     "repurchase_monthly": "month_start_date",
+    "survey_responses": "response_key",
 }
 
 
@@ -45,6 +53,7 @@ def both_warehouses(tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:
         # Both fixtures: every source family, so each staging and union model runs on rows.
         write_modern_sources(tmp_path / "landing")
+        write_identity_cases(tmp_path / "landing" / "identity_cases")
         load_landing(con, write_hand_shop(tmp_path / "landing"), PII_KEY)
     run_dbt(["build"], warehouse, AS_OF, tmp_path / "duck")
     copy_raw_schema(warehouse, DSN)

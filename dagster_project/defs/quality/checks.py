@@ -1,9 +1,12 @@
-"""Great Expectations suites run as Dagster asset checks on raw orders and the customer 360."""
+"""Great Expectations suites run as Dagster asset checks on raw orders and the customer 360, and
+identity resolution measured against the demo's ground truth."""
 
 import dagster as dg
+import pandas as pd
 
 from dagster_project.defs.shared.warehouse import Warehouse
 from expectations import dim_customers, raw_taobao_orders
+from expectations.identity_quality import pairwise_quality, truth_in_warehouse_form
 from expectations.runner import SuiteOutcome, validate
 
 
@@ -48,3 +51,52 @@ def dim_customers_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
         frame = con.sql(f"select {dim_customers.COLUMNS} from marts.dim_customers").df()
     outcome = validate(frame, dim_customers.SUITE_NAME, dim_customers.expectations())
     return _result(outcome, len(frame))
+
+
+IDENTITY_MIN_PRECISION = 0.999
+IDENTITY_MIN_SUPPORTED_RECALL = 0.98
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "customer_identifiers"]),
+    description=(
+        "Pairwise precision and recall of same-person decisions against the ground truth "
+        "(FUGOU_GROUND_TRUTH, the demo's): precision ≥ 0.999, recall of what the records "
+        "support ≥ 0.98."
+    ),
+)
+def identity_resolution_quality(warehouse: Warehouse) -> dg.AssetCheckResult:
+    settings = warehouse.settings()
+    truth_file = settings.ground_truth / "identities.csv" if settings.ground_truth else None
+    if truth_file is None or not truth_file.is_file():
+        return dg.AssetCheckResult(
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"measured": False, "why": "no ground truth (FUGOU_GROUND_TRUTH unset)"},
+        )
+    with warehouse.connect(read_only=True) as con:
+        resolved = con.sql(
+            "select identifier_type, identifier_value, customer_id"
+            " from intermediate.int_identifiers_grouped_into_customers"
+        ).df()
+        observations = con.sql(
+            "select record_key, identifier_type, identifier_value"
+            " from intermediate.int_identifier_observations"
+        ).df()
+    truth = truth_in_warehouse_form(pd.read_csv(truth_file, dtype=str), settings.pii_key)
+    quality = pairwise_quality(resolved, observations, truth)
+    return dg.AssetCheckResult(
+        passed=quality.precision >= IDENTITY_MIN_PRECISION
+        and quality.supported_recall >= IDENTITY_MIN_SUPPORTED_RECALL,
+        metadata={
+            "measured": True,
+            "precision": round(quality.precision, 5),
+            "recall": round(quality.recall, 5),
+            "supported_recall": round(quality.supported_recall, 5),
+            "identifiers": quality.identifiers,
+            "true_pairs": quality.true_pairs,
+            "predicted_pairs": quality.predicted_pairs,
+            "people_split": quality.people_split,
+            "customers_merged": quality.customers_merged,
+        },
+    )

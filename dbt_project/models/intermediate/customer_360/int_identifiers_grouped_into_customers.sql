@@ -1,128 +1,65 @@
-{#- Identity v1: which customer each buyer identifier belongs to.
+{#- Which customer each identifier belongs to: the one model every other model reads identity
+    from (identity v2, the graph in intermediate/identity).
 
-    Two identifiers belong to one customer when an order carries both (a buyer nick and the
-    receiver's mobile), transitively. Phones are keyed-hash pseudonyms. Excluded from linking:
-    masked nicks (t**1), virtual and landline numbers (they expire or are shared), and any phone
-    seen with more than `identity_max_nicks_per_phone` nicks (a family, office or placeholder
-    phone would glue strangers together). Everything downstream reads this model's output, so the
-    graph-based resolution of a later issue replaces only this file.
+    A linking identifier belongs to its component. One that never links (an Alipay account, a
+    virtual number) or was blocked or skipped belongs to the customer of the records it was seen
+    on, when they all belong to one; otherwise to none. A customer is a component; its id is a
+    hash of the component's least node key. -#}
+with
 
-    The closure below is the plain recursive one: fine for the small components that remain
-    once hub phones are cut, and portable to PostgreSQL. -#}
-with recursive
+assessed as (
 
-orders as (
-
-    select * from {{ ref('int_orders_unioned') }}
-
-),
-
-observations as (
-
-    select
-        order_id,
-        'taobao_nick' as identifier_type,
-        buyer_nick as identifier_value
-    from orders
-    where buyer_nick is not null and buyer_nick <> '' and buyer_nick not like '%*%'
-
-    union all
-
-    select
-        order_id,
-        'phone_hmac' as identifier_type,
-        receiver_mobile_hmac as identifier_value
-    from orders
-    where receiver_mobile_hmac is not null and receiver_mobile_kind = 'mobile'
-
-),
-
-nick_phone_pairs as (
-
-    select distinct
-        nick.identifier_value as buyer_nick,
-        phone.identifier_value as phone_hmac
-    from observations as nick
-    inner join observations as phone
-        on nick.order_id = phone.order_id
-    where nick.identifier_type = 'taobao_nick'
-      and phone.identifier_type = 'phone_hmac'
-
-),
-
-hub_phones as (
-
-    select phone_hmac
-    from nick_phone_pairs
-    group by phone_hmac
-    having count(*) > {{ var('identity_max_nicks_per_phone') }}
-
-),
-
-nodes as (
-
-    select distinct
-        identifier_type,
-        identifier_value,
-        identifier_type || ':' || identifier_value as node
-    from observations
-    where not (
-        identifier_type = 'phone_hmac'
-        and identifier_value in (select phone_hmac from hub_phones)
-    )
-
-),
-
-edges as (
-
-    select
-        'taobao_nick:' || buyer_nick as from_node,
-        'phone_hmac:' || phone_hmac as to_node
-    from nick_phone_pairs
-    where phone_hmac not in (select phone_hmac from hub_phones)
-
-    union
-
-    select
-        'phone_hmac:' || phone_hmac as from_node,
-        'taobao_nick:' || buyer_nick as to_node
-    from nick_phone_pairs
-    where phone_hmac not in (select phone_hmac from hub_phones)
-
-),
-
-reachable (node, reached_from) as (
-
-    select node, node from nodes
-
-    union
-
-    select edges.to_node, reachable.reached_from
-    from reachable
-    inner join edges
-        on reachable.node = edges.from_node
+    select * from {{ ref('int_identifiers_assessed') }}
 
 ),
 
 components as (
 
+    select * from {{ ref('int_identity_components') }}
+
+),
+
+observations as (
+
+    select * from {{ ref('int_identifier_observations') }}
+
+),
+
+records as (
+
+    select * from {{ ref('int_identity_records') }}
+
+),
+
+attached as (
+
     select
-        node,
-        min(reached_from) as component_key
-    from reachable
-    group by node
+        observations.identifier_type,
+        observations.identifier_value,
+        min(records.component_key) as component_key
+    from observations
+    inner join records
+        on observations.record_key = records.record_key
+    group by observations.identifier_type, observations.identifier_value
+    having count(distinct records.component_key) = 1
 
 ),
 
 final as (
 
     select
-        nodes.identifier_type,
-        nodes.identifier_value,
-        'C' || substr({{ dbt.hash('components.component_key') }}, 1, 15) as customer_id
-    from nodes
-    inner join components
-        on nodes.node = components.node
+        assessed.identifier_type,
+        assessed.identifier_value,
+        assessed.link_status,
+        {{ customer_id_of('coalesce(components.component_key, attached.component_key)') }}
+            as customer_id
+    from assessed
+    left join components
+        on assessed.node_key = components.node_key
+    left join attached
+        on assessed.identifier_type = attached.identifier_type
+        and assessed.identifier_value = attached.identifier_value
+    where components.component_key is not null or attached.component_key is not null
 
 )
 

@@ -11,9 +11,9 @@ orders as (
 
 ),
 
-identifiers as (
+records as (
 
-    select * from {{ ref('int_identifiers_grouped_into_customers') }}
+    select * from {{ ref('int_identity_records') }}
 
 ),
 
@@ -23,7 +23,7 @@ with_customer as (
     -- identifiers and lineage columns cost more to store than everything else together.
     select
         orders.order_id,
-        coalesce(by_nick.customer_id, by_phone.customer_id) as customer_id,
+        records.customer_id,
         orders.channel,
         orders.source_system,
         orders.shop_id,
@@ -43,12 +43,8 @@ with_customer as (
         orders.shipped_at,
         orders.confirmed_at
     from orders
-    left join identifiers as by_nick
-        on by_nick.identifier_type = 'taobao_nick'
-        and by_nick.identifier_value = orders.buyer_nick
-    left join identifiers as by_phone
-        on by_phone.identifier_type = 'phone_hmac'
-        and by_phone.identifier_value = orders.receiver_mobile_hmac
+    left join records
+        on records.record_key = 'order:' || orders.order_id
 
 ),
 

@@ -1,7 +1,15 @@
-{#- One row per customer: the customer 360 that BI tools and audiences start from.
+{#- One row per customer: the customer 360 that BI tools and audiences start from. Every
+    customer the identity graph knows is here, buyers or not (a member or WeCom contact who has
+    not ordered yet has order_count 0).
 
     Holds no name, phone or street address: only pseudonymous ids, regions and behaviour. -#}
 with
+
+everyone as (
+
+    select distinct customer_id from {{ ref('int_identity_records') }}
+
+),
 
 customers as (
 
@@ -50,7 +58,7 @@ final as (
 
     select
         -- ids
-        customers.customer_id,
+        everyone.customer_id,
 
         -- where they are
         regions.province,
@@ -61,10 +69,10 @@ final as (
         customers.last_order_at,
         customers.first_purchase_date,
         customers.last_purchase_date,
-        customers.order_count,
-        customers.purchase_count,
-        customers.purchase_day_count,
-        customers.purchase_count > 1 as is_repeat_buyer,
+        cast(coalesce(customers.order_count, 0) as integer) as order_count,
+        cast(coalesce(customers.purchase_count, 0) as integer) as purchase_count,
+        cast(coalesce(customers.purchase_day_count, 0) as integer) as purchase_day_count,
+        coalesce(customers.purchase_count > 1, false) as is_repeat_buyer,
 
         -- money (CNY)
         customers.paid_revenue_amount,
@@ -93,17 +101,19 @@ final as (
 
         {{ as_of_date() }} as as_of_date
 
-    from customers
+    from everyone
+    left join customers
+        on everyone.customer_id = customers.customer_id
     left join regions
-        on customers.customer_id = regions.customer_id
+        on everyone.customer_id = regions.customer_id
     left join categories
-        on customers.customer_id = categories.customer_id
+        on everyone.customer_id = categories.customer_id
     left join rfm
-        on customers.customer_id = rfm.customer_id
+        on everyone.customer_id = rfm.customer_id
     left join ltv
-        on customers.customer_id = ltv.customer_id
+        on everyone.customer_id = ltv.customer_id
     left join identifiers
-        on customers.customer_id = identifiers.customer_id
+        on everyone.customer_id = identifiers.customer_id
 
 )
 

@@ -35,18 +35,23 @@ renamed as (
         customer_no as erp_customer_no,
         merchant_code,
 
-        -- where the order came from: the platform, or the shop's own offline sale
+        -- where the order came from: the platform, or the shop's own offline sale. 聚水潭 has no
+        -- 订单来源; its shop names carry the platform (复购家居生活馆-淘宝)
         shop_name,
         order_source,
         case
-            when lower(order_source) like '%天猫%' or lower(order_source) like '%tmall%'
+            when lower(coalesce(order_source, shop_name)) like '%天猫%'
+                or lower(coalesce(order_source, shop_name)) like '%tmall%'
                 then 'tmall'
-            when lower(order_source) like '%淘宝%' or lower(order_source) like '%taobao%'
+            when lower(coalesce(order_source, shop_name)) like '%淘宝%'
+                or lower(coalesce(order_source, shop_name)) like '%taobao%'
                 then 'taobao'
-            when order_source like '%抖音%' or order_source like '%抖店%'
-                or lower(order_source) like '%douyin%'
+            when coalesce(order_source, shop_name) like '%抖音%'
+                or coalesce(order_source, shop_name) like '%抖店%'
+                or lower(coalesce(order_source, shop_name)) like '%douyin%'
                 then 'douyin'
-            when order_source like '%线下%' or order_source like '%门店%'
+            when coalesce(order_source, shop_name) like '%线下%'
+                or coalesce(order_source, shop_name) like '%门店%'
                 or order_source like '%手工%' or platform_order_id is null
                 then 'erp_offline'
         end as channel,

@@ -1,0 +1,236 @@
+{#- One row per identifier (type, value): where and when it was seen, and whether it may join
+    records into one customer under the rules of dbt_project/identity_rules.yml:
+
+    - `never_links`: its type does not link (or has no rule: an unknown type never links);
+    - `blocked`: a placeholder or masked value, or one of the shop's test accounts;
+    - `skipped_group_size`: seen with more than `max_group_size` identifiers of a limit's type
+      `group_of`;
+    - `skipped_concurrent`: more than `max_concurrent` of them alive at once (first to last seen
+      anywhere): two nicks on one phone one after the other are a rename, two in use in the same
+      months are two people (a household);
+    - `links`.
+
+    Group sizes count only `group_of` identifiers that are not blocked themselves, so a phone is
+    not skipped for the masked nicks (t**1) it was seen with. `group_size` and `max_concurrent`
+    report the limit that came closest to its cap (the first limit, by group_of, if none was
+    broken). -#}
+with
+
+observations as (
+
+    select * from {{ ref('int_identifier_observations') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('stg_identity__rules') }}
+
+),
+
+limits as (
+
+    select * from {{ ref('stg_identity__group_limits') }}
+
+),
+
+blocked_values as (
+
+    select * from {{ ref('stg_identity__blocked_values') }}
+
+),
+
+identifiers as (
+
+    select
+        identifier_type,
+        identifier_value,
+        min(observed_at) as first_seen_at,
+        max(observed_at) as last_seen_at,
+        count(distinct record_key) as record_count
+    from observations
+    group by identifier_type, identifier_value
+
+),
+
+sources as (
+
+    select
+        identifier_type,
+        identifier_value,
+        {{ dbt.listagg('source', "','", 'order by source') }} as sources
+    from (select distinct identifier_type, identifier_value, source from observations) as seen
+    group by identifier_type, identifier_value
+
+),
+
+blocked as (
+
+    select distinct identifiers.identifier_type, identifiers.identifier_value
+    from identifiers
+    inner join blocked_values
+        on identifiers.identifier_type = blocked_values.identifier_type
+        and identifiers.identifier_value = blocked_values.blocked_value
+    where blocked_values.match_kind = 'value'
+
+    union
+
+    select identifiers.identifier_type, identifiers.identifier_value
+    from identifiers
+    inner join blocked_values
+        on identifiers.identifier_type = blocked_values.identifier_type
+    where blocked_values.match_kind = 'pattern'
+      and identifiers.identifier_value like blocked_values.blocked_value
+
+),
+
+limited_observations as (
+
+    select observations.*, limits.group_of
+    from observations
+    inner join limits
+        on observations.identifier_type = limits.identifier_type
+
+),
+
+group_members as (
+
+    -- each limited identifier with each unblocked group_of identifier it shares a record with,
+    -- and that identifier's whole lifetime (first to last seen anywhere): two nicks on one phone
+    -- one after the other are a rename, two alive at the same time are two people
+    select
+        limited.identifier_type,
+        limited.identifier_value,
+        limited.group_of,
+        member.identifier_value as member_value,
+        min(member_lifetime.first_seen_at) as together_from,
+        max(member_lifetime.last_seen_at) as together_until
+    from limited_observations as limited
+    inner join observations as member
+        on limited.record_key = member.record_key
+        and limited.group_of = member.identifier_type
+    inner join identifiers as member_lifetime
+        on member.identifier_type = member_lifetime.identifier_type
+        and member.identifier_value = member_lifetime.identifier_value
+    left join blocked
+        on member.identifier_type = blocked.identifier_type
+        and member.identifier_value = blocked.identifier_value
+    where blocked.identifier_value is null
+    group by
+        limited.identifier_type, limited.identifier_value, limited.group_of, member.identifier_value
+
+),
+
+span_events as (
+
+    select identifier_type, identifier_value, group_of, together_from as at_time, 1 as change
+    from group_members
+    union all
+    select identifier_type, identifier_value, group_of, together_until, -1
+    from group_members
+
+),
+
+running as (
+
+    -- a span's start counts before another's end at the same moment: closed intervals overlap
+    select
+        identifier_type,
+        identifier_value,
+        group_of,
+        sum(change) over (
+            partition by identifier_type, identifier_value, group_of
+            order by at_time, change desc
+            rows between unbounded preceding and current row
+        ) as in_use
+    from span_events
+
+),
+
+group_sizes as (
+
+    select
+        group_members.identifier_type,
+        group_members.identifier_value,
+        group_members.group_of,
+        count(*) as group_size,
+        max(concurrency.max_in_use) as max_concurrent
+    from group_members
+    inner join (
+        select identifier_type, identifier_value, group_of, max(in_use) as max_in_use
+        from running
+        group by identifier_type, identifier_value, group_of
+    ) as concurrency
+        on group_members.identifier_type = concurrency.identifier_type
+        and group_members.identifier_value = concurrency.identifier_value
+        and group_members.group_of = concurrency.group_of
+    group by group_members.identifier_type, group_members.identifier_value, group_members.group_of
+
+),
+
+limit_outcomes as (
+
+    select
+        group_sizes.*,
+        case
+            when group_sizes.group_size > limits.max_group_size then 'skipped_group_size'
+            when group_sizes.max_concurrent > limits.max_concurrent then 'skipped_concurrent'
+        end as skip_reason,
+        row_number() over (
+            partition by group_sizes.identifier_type, group_sizes.identifier_value
+            order by
+                case
+                    when group_sizes.group_size > limits.max_group_size then 0
+                    when group_sizes.max_concurrent > limits.max_concurrent then 1
+                    else 2
+                end,
+                group_sizes.group_of
+        ) as outcome_rank
+    from group_sizes
+    inner join limits
+        on group_sizes.identifier_type = limits.identifier_type
+        and group_sizes.group_of = limits.group_of
+
+),
+
+worst_limit as (
+
+    select * from limit_outcomes where outcome_rank = 1
+
+),
+
+final as (
+
+    select
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        identifiers.identifier_type || ':' || identifiers.identifier_value as node_key,
+        sources.sources,
+        identifiers.first_seen_at,
+        identifiers.last_seen_at,
+        identifiers.record_count,
+        worst_limit.group_of,
+        coalesce(worst_limit.group_size, 0) as group_size,
+        coalesce(worst_limit.max_concurrent, 0) as max_concurrent,
+        case
+            when not coalesce(rules.links, false) then 'never_links'
+            when blocked.identifier_value is not null then 'blocked'
+            when worst_limit.skip_reason is not null then worst_limit.skip_reason
+            else 'links'
+        end as link_status
+    from identifiers
+    inner join sources
+        on identifiers.identifier_type = sources.identifier_type
+        and identifiers.identifier_value = sources.identifier_value
+    left join rules
+        on identifiers.identifier_type = rules.identifier_type
+    left join blocked
+        on identifiers.identifier_type = blocked.identifier_type
+        and identifiers.identifier_value = blocked.identifier_value
+    left join worst_limit
+        on identifiers.identifier_type = worst_limit.identifier_type
+        and identifiers.identifier_value = worst_limit.identifier_value
+
+)
+
+select * from final

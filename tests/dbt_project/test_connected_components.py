@@ -1,0 +1,143 @@
+"""The connected_components materialization (dbt_project/macros/identity) on graphs chosen to be
+hard for it, on DuckDB and on PostgreSQL, against a plain union-find."""
+
+import math
+import random
+import shutil
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from tests.conftest import DBT_DIR, postgres_answers, run_dbt
+
+MACRO = DBT_DIR / "macros" / "identity" / "connected_components.sql"
+SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+DATABASE = "fugou_cc_ci"
+
+
+def _graphs() -> dict[str, list[tuple[str, str]]]:
+    rng = random.Random(20261124)
+    chain = [f"c{n:05d}" for n in range(3000)]
+    rng.shuffle(chain)  # the least key sits mid-chain, as it would in real ids
+    star = [("s-hub", f"s{n:04d}") for n in range(500)]
+    cycle = [(f"y{n:03d}", f"y{(n + 1) % 100:03d}") for n in range(100)]
+    cliques = [
+        (f"q{a}{i}", f"q{a}{j}") for a in "ab" for i in range(10) for j in range(10) if i < j
+    ]
+    alone = [(f"z{n}", f"z{n}") for n in range(20)]
+    sparse = [(f"r{rng.randrange(2000):04d}", f"r{rng.randrange(2000):04d}") for _ in range(2500)]
+    return {
+        "chain": list(zip(chain, chain[1:], strict=False)),
+        "star": star,
+        "cycle": cycle,
+        "two_cliques": cliques,
+        "self_loops_only": alone,
+        "duplicates": [("d1", "d2"), ("d2", "d1"), ("d1", "d2"), ("d2", "d2")],
+        "sparse_random": sparse,
+    }
+
+
+def _union_find(edges: list[tuple[str, str]]) -> dict[str, str]:
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {node: find(node) for node in parent}
+
+
+def _project(root: Path) -> Path:
+    """A project holding only the materialization and one model over `edges_in.edges`."""
+    (root / "macros").mkdir(parents=True)
+    (root / "models").mkdir()
+    shutil.copy(MACRO, root / "macros" / MACRO.name)
+    (root / "dbt_project.yml").write_text(
+        "name: cc_test\nversion: '1.0'\nconfig-version: 2\nprofile: fugou\n"
+        "flags:\n  send_anonymous_usage_stats: false\n",
+        encoding="utf-8",
+    )
+    (root / "models" / "sources.yml").write_text(
+        "version: 2\nsources:\n  - name: graph\n    schema: edges_in\n    tables:\n"
+        "      - name: edges\n",
+        encoding="utf-8",
+    )
+    (root / "models" / "components.sql").write_text(
+        "{{ config(materialized='connected_components') }}\n"
+        "select from_node_key, to_node_key from {{ source('graph', 'edges') }}\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def _edge_rows(graphs) -> list[tuple[str, str]]:
+    return [(a, b) for edges in graphs.values() for a, b in edges]
+
+
+def _check(rows: list[tuple[str, str, int]], graphs) -> int:
+    expected = _union_find(_edge_rows(graphs))
+    found = {node: component for node, component, _ in rows}
+    assert found == expected
+    (rounds,) = {r for _, _, r in rows}
+    return rounds
+
+
+@pytest.mark.slow
+def test_components_match_union_find_on_duckdb(tmp_path):
+    graphs = _graphs()
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema edges_in")
+        con.execute("create table edges_in.edges (from_node_key varchar, to_node_key varchar)")
+        con.executemany("insert into edges_in.edges values (?, ?)", _edge_rows(graphs))
+    out = run_dbt(["run"], warehouse, "2026-10-31", tmp_path, project_dir=_project(tmp_path / "p"))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select node_key, component_key, rounds from main.components").fetchall()
+        leftovers = con.execute(
+            "select count(*) from information_schema.tables where table_name like '%__cc_%'"
+        ).fetchone()[0]
+    rounds = _check(rows, graphs)
+    # pointer jumping: a 3,000-node chain takes about log2 of its length, not its length
+    assert rounds <= 2 * math.ceil(math.log2(3000)) + 4
+    assert f"converged in {rounds} rounds" in out
+    assert leftovers == 0  # the work tables are dropped
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_components_match_union_find_on_postgres(tmp_path):
+    assert postgres_answers(), "PostgreSQL does not answer on 127.0.0.1:5432"
+    graphs = _graphs()
+    server = psycopg2.connect(SERVER_DSN)
+    server.autocommit = True
+    with server.cursor() as cur:
+        cur.execute(f"drop database if exists {DATABASE} with (force)")
+        cur.execute(f"create database {DATABASE}")
+    server.close()
+    dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
+    with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
+        cur.execute("create schema edges_in")
+        cur.execute("create table edges_in.edges (from_node_key text, to_node_key text)")
+        cur.executemany("insert into edges_in.edges values (%s, %s)", _edge_rows(graphs))
+    run_dbt(
+        ["run"],
+        None,
+        "2026-10-31",
+        tmp_path,
+        target="postgres",
+        extra_env={"FUGOU_PG_DATABASE": DATABASE},
+        project_dir=_project(tmp_path / "p"),
+    )
+    with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
+        cur.execute("select node_key, component_key, rounds from fugou.components")
+        rows = cur.fetchall()
+    _check(rows, graphs)
