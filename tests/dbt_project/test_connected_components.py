@@ -3,16 +3,14 @@ hard for it, on DuckDB and on PostgreSQL, against a plain union-find."""
 
 import math
 import random
-import shutil
-from pathlib import Path
 
 import duckdb
 import psycopg2
 import pytest
 
-from tests.conftest import DBT_DIR, postgres_answers, run_dbt
+from bench.components_project import write_components_project
+from tests.conftest import postgres_answers, run_dbt
 
-MACRO = DBT_DIR / "macros" / "identity" / "connected_components.sql"
 SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DATABASE = "fugou_cc_ci"
 
@@ -56,29 +54,6 @@ def _union_find(edges: list[tuple[str, str]]) -> dict[str, str]:
     return {node: find(node) for node in parent}
 
 
-def _project(root: Path) -> Path:
-    """A project holding only the materialization and one model over `edges_in.edges`."""
-    (root / "macros").mkdir(parents=True)
-    (root / "models").mkdir()
-    shutil.copy(MACRO, root / "macros" / MACRO.name)
-    (root / "dbt_project.yml").write_text(
-        "name: cc_test\nversion: '1.0'\nconfig-version: 2\nprofile: fugou\n"
-        "flags:\n  send_anonymous_usage_stats: false\n",
-        encoding="utf-8",
-    )
-    (root / "models" / "sources.yml").write_text(
-        "version: 2\nsources:\n  - name: graph\n    schema: edges_in\n    tables:\n"
-        "      - name: edges\n",
-        encoding="utf-8",
-    )
-    (root / "models" / "components.sql").write_text(
-        "{{ config(materialized='connected_components') }}\n"
-        "select from_node_key, to_node_key from {{ source('graph', 'edges') }}\n",
-        encoding="utf-8",
-    )
-    return root
-
-
 def _edge_rows(graphs) -> list[tuple[str, str]]:
     return [(a, b) for edges in graphs.values() for a, b in edges]
 
@@ -99,7 +74,13 @@ def test_components_match_union_find_on_duckdb(tmp_path):
         con.execute("create schema edges_in")
         con.execute("create table edges_in.edges (from_node_key varchar, to_node_key varchar)")
         con.executemany("insert into edges_in.edges values (?, ?)", _edge_rows(graphs))
-    out = run_dbt(["run"], warehouse, "2026-10-31", tmp_path, project_dir=_project(tmp_path / "p"))
+    out = run_dbt(
+        ["run"],
+        warehouse,
+        "2026-10-31",
+        tmp_path,
+        project_dir=write_components_project(tmp_path / "p"),
+    )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("select node_key, component_key, rounds from main.components").fetchall()
         leftovers = con.execute(
@@ -135,7 +116,7 @@ def test_components_match_union_find_on_postgres(tmp_path):
         tmp_path,
         target="postgres",
         extra_env={"FUGOU_PG_DATABASE": DATABASE},
-        project_dir=_project(tmp_path / "p"),
+        project_dir=write_components_project(tmp_path / "p"),
     )
     with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
         cur.execute("select node_key, component_key, rounds from fugou.components")

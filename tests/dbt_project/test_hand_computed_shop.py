@@ -43,6 +43,10 @@ def _by_nick(warehouse) -> dict[str, str]:
 def test_identity_joins_a_renamed_nick_by_phone_and_name(built):
     ids = _by_nick(built)
     assert ids["dave"] == ids["dave_new"]
+    # the profile shows the nick he goes by now
+    assert query(
+        built, "select preferred_nick from marts.dim_customers where customer_id = ?", [ids["dave"]]
+    ) == [("dave_new",)]
     assert len({ids[n] for n in ("alice", "bob", "carol", "dave", "erin", "frank")}) == 6
 
 

@@ -113,6 +113,19 @@ def test_loyalty_members_points_and_surveys(built):
         built,
         "select event_type, points, customer_id from marts.points_ledger order by event_at",
     ) == [("earn", 300, gina), ("redeem", -300, gina), ("expire", -50, gina)]
+    # survivorship: the member list's birthday and gender for gina, the WeCom contact's for henry
+    assert query(
+        built,
+        "select customer_id, preferred_nick, gender, birth_month, birth_day, age_band"
+        " from marts.dim_customers where customer_id in (?, ?) order by preferred_nick",
+        [gina, henry],
+    ) == sorted(
+        [
+            (gina, "gina", "female", 5, 1, "35_44"),
+            (henry, "henry", "male", None, None, "unknown"),
+        ],
+        key=lambda row: row[1],
+    )
     answers = query(
         built,
         "select score, nps_category, customer_id from marts.survey_responses order by answered_at",

@@ -3,35 +3,36 @@
     one row per node: `node_key`, `component_key` (the least node key of its component) and
     `rounds` (how many rounds the computation took).
 
-    Plain SQL, one statement per step, so it runs on DuckDB and PostgreSQL alike. Nodes get dense
-    integer ids; every round each node takes the least label among its own, its neighbours' and,
-    for the node its label points to, the labels that point there (hooking, as in Shiloach-Vishkin),
-    then follows its label's label once (pointer jumping). Labels only ever decrease and stop when a
+    Plain SQL, one statement per step, so it runs on DuckDB and PostgreSQL alike. Nodes get
+    integer ids in no particular order (the least key of each component is looked up once, at the
+    end). Every round each node takes the least label among its own, its neighbours' and, for the
+    node its label points to, the labels that point there (hooking, as in Shiloach-Vishkin), then
+    follows its label's label once (pointer jumping). Labels only ever decrease and stop when a
     round changes none, so it converges on any graph; jumping makes long chains take about log2 of
     their length in rounds rather than their length. A round limit (`max_rounds`, default 200)
     stops a run that would not, with an error. -#}
 {% materialization connected_components, default %}
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set max_rounds = config.get('max_rounds', 200) -%}
+    {#- Work tables are temporary (the session's own, never written to the warehouse file). -#}
     {%- set prefix = this.identifier ~ '__cc_' -%}
     {%- set work = {} -%}
     {%- for name in ['edges_text', 'nodes', 'edges', 'labels', 'proposed', 'next_labels'] -%}
-        {%- do work.update({name: api.Relation.create(
-            database=this.database, schema=this.schema, identifier=prefix ~ name, type='table')}) -%}
+        {%- do work.update({name: prefix ~ name}) -%}
     {%- endfor -%}
 
     {{ run_hooks(pre_hooks) }}
-    {%- for relation in work.values() -%}
-        {%- do adapter.drop_relation(relation) -%}
+    {%- for name in work.values() -%}
+        {%- call statement('cc_drop_' ~ name) -%} drop table if exists {{ name }} {%- endcall -%}
     {%- endfor -%}
 
     {%- call statement('cc_edges_text') -%}
-        create table {{ work.edges_text }} as
+        create temporary table {{ work.edges_text }} as
         select from_node_key, to_node_key from ({{ sql }}) as model_edges
     {%- endcall -%}
     {%- call statement('cc_nodes') -%}
-        create table {{ work.nodes }} as
-        select node_key, row_number() over (order by node_key) as node_id
+        create temporary table {{ work.nodes }} as
+        select node_key, row_number() over () as node_id
         from (
             select from_node_key as node_key from {{ work.edges_text }}
             union
@@ -39,7 +40,7 @@
         ) as keys
     {%- endcall -%}
     {%- call statement('cc_edges') -%}
-        create table {{ work.edges }} as
+        create temporary table {{ work.edges }} as
         select a.node_id as from_id, b.node_id as to_id
         from {{ work.edges_text }} as e
         inner join {{ work.nodes }} as a on e.from_node_key = a.node_key
@@ -51,13 +52,13 @@
         inner join {{ work.nodes }} as b on e.to_node_key = b.node_key
     {%- endcall -%}
     {%- call statement('cc_labels') -%}
-        create table {{ work.labels }} as select node_id, node_id as label from {{ work.nodes }}
+        create temporary table {{ work.labels }} as select node_id, node_id as label from {{ work.nodes }}
     {%- endcall -%}
 
     {%- set state = namespace(rounds=0, done=false) -%}
     {%- for round in range(max_rounds) if not state.done -%}
         {%- call statement('cc_propose') -%}
-            create table {{ work.proposed }} as
+            create temporary table {{ work.proposed }} as
             select node_id, min(label) as label
             from (
                 select node_id, label from {{ work.labels }}
@@ -79,7 +80,7 @@
             group by node_id
         {%- endcall -%}
         {%- call statement('cc_jump') -%}
-            create table {{ work.next_labels }} as
+            create temporary table {{ work.next_labels }} as
             select p.node_id, least(p.label, q.label) as label
             from {{ work.proposed }} as p
             inner join {{ work.proposed }} as q on p.label = q.node_id
@@ -88,9 +89,11 @@
             'select count(*) from ' ~ work.next_labels ~ ' as n inner join ' ~ work.labels
             ~ ' as l on n.node_id = l.node_id where n.label <> l.label'
         ).columns[0].values()[0] -%}
-        {%- do adapter.drop_relation(work.labels) -%}
-        {%- do adapter.drop_relation(work.proposed) -%}
-        {%- do adapter.rename_relation(work.next_labels, work.labels) -%}
+        {%- call statement('cc_swap') -%}
+            drop table {{ work.labels }};
+            drop table {{ work.proposed }};
+            alter table {{ work.next_labels }} rename to {{ work.labels }}
+        {%- endcall -%}
         {%- set state.rounds = state.rounds + 1 -%}
         {%- if changed | int == 0 -%}
             {%- set state.done = true -%}
@@ -109,16 +112,20 @@
     {%- endif -%}
     {%- call statement('main') -%}
         create table {{ target_relation }} as
-        select
-            n.node_key,
-            c.node_key as component_key,
-            {{ state.rounds }} as rounds
-        from {{ work.labels }} as l
-        inner join {{ work.nodes }} as n on l.node_id = n.node_id
-        inner join {{ work.nodes }} as c on l.label = c.node_id
+        with keyed as (
+            select n.node_key, l.label
+            from {{ work.labels }} as l
+            inner join {{ work.nodes }} as n on l.node_id = n.node_id
+        ),
+        components as (
+            select label, min(node_key) as component_key from keyed group by label
+        )
+        select keyed.node_key, components.component_key, {{ state.rounds }} as rounds
+        from keyed
+        inner join components on keyed.label = components.label
     {%- endcall -%}
-    {%- for relation in work.values() -%}
-        {%- do adapter.drop_relation(relation) -%}
+    {%- for name in work.values() -%}
+        {%- call statement('cc_drop_' ~ name) -%} drop table if exists {{ name }} {%- endcall -%}
     {%- endfor -%}
 
     {{ run_hooks(post_hooks) }}

@@ -3,8 +3,8 @@
 
     A linking identifier belongs to its component. One that never links (an Alipay account, a
     virtual number) or was blocked or skipped belongs to the customer of the records it was seen
-    on, when they all belong to one; otherwise to none. A customer is a component; its id is a
-    hash of the component's least node key. -#}
+    on, when they all belong to one; otherwise to none. A customer is a component; its id is
+    the one int_customer_id_assignments keeps for it from night to night. -#}
 with
 
 assessed as (
@@ -31,6 +31,14 @@ records as (
 
 ),
 
+customer_ids as (
+
+    select distinct component_key, customer_id
+    from {{ ref('int_customer_id_assignments') }}
+    where component_key is not null
+
+),
+
 attached as (
 
     select
@@ -51,15 +59,15 @@ final as (
         assessed.identifier_type,
         assessed.identifier_value,
         assessed.link_status,
-        {{ customer_id_of('coalesce(components.component_key, attached.component_key)') }}
-            as customer_id
+        customer_ids.customer_id
     from assessed
     left join components
         on assessed.node_key = components.node_key
     left join attached
         on assessed.identifier_type = attached.identifier_type
         and assessed.identifier_value = attached.identifier_value
-    where components.component_key is not null or attached.component_key is not null
+    inner join customer_ids
+        on coalesce(components.component_key, attached.component_key) = customer_ids.component_key
 
 )
 

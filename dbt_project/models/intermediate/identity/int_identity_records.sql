@@ -1,5 +1,6 @@
 {#- One row per record (order, member, WeCom contact, WeChat follower, survey answer) that carries
-    a linking identifier, with the component it belongs to. All linking identifiers of a record
+    a linking identifier, with the component it belongs to and that component's customer id
+    (int_customer_id_assignments). All linking identifiers of a record
     are in one component (the record's star joins them), so the first is as good as any. -#}
 with
 
@@ -12,6 +13,14 @@ observations as (
 components as (
 
     select * from {{ ref('int_identity_components') }}
+
+),
+
+customer_ids as (
+
+    select distinct component_key, customer_id
+    from {{ ref('int_customer_id_assignments') }}
+    where component_key is not null
 
 ),
 
@@ -29,7 +38,9 @@ grouped as (
 )
 
 select
-    record_key,
-    component_key,
-    {{ customer_id_of('component_key') }} as customer_id
+    grouped.record_key,
+    grouped.component_key,
+    customer_ids.customer_id
 from grouped
+inner join customer_ids
+    on grouped.component_key = customer_ids.component_key

@@ -17,9 +17,9 @@ customers as (
 
 ),
 
-regions as (
+profiles as (
 
-    select * from {{ ref('int_customer_home_regions') }}
+    select * from {{ ref('int_customer_profiles_survived') }}
 
 ),
 
@@ -60,9 +60,14 @@ final as (
         -- ids
         everyone.customer_id,
 
-        -- where they are
-        regions.province,
-        regions.city,
+        -- profile, each field from its best source (int_customer_profiles_survived)
+        profiles.preferred_nick,
+        profiles.gender,
+        profiles.birth_month,
+        profiles.birth_day,
+        profiles.age_band,
+        profiles.province,
+        profiles.city,
 
         -- orders
         customers.first_order_at,
@@ -104,8 +109,8 @@ final as (
     from everyone
     left join customers
         on everyone.customer_id = customers.customer_id
-    left join regions
-        on everyone.customer_id = regions.customer_id
+    left join profiles
+        on everyone.customer_id = profiles.customer_id
     left join categories
         on everyone.customer_id = categories.customer_id
     left join rfm

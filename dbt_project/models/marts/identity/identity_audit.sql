@@ -20,6 +20,14 @@ components as (
 
 ),
 
+customer_ids as (
+
+    select distinct component_key, customer_id
+    from {{ ref('int_customer_id_assignments') }}
+    where component_key is not null
+
+),
+
 sizes as (
 
     select component_key, count(*) as identifier_count
@@ -96,7 +104,7 @@ final as (
 
     select
         'largest_component',
-        {{ customer_id_of('largest.component_key') }},
+        customer_ids.customer_id,
         null,
         cast(largest.identifier_count as bigint),
         null,
@@ -105,6 +113,8 @@ final as (
     from largest
     inner join largest_types
         on largest.component_key = largest_types.component_key
+    inner join customer_ids
+        on largest.component_key = customer_ids.component_key
 
     union all
 

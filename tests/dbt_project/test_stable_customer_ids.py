@@ -1,0 +1,151 @@
+"""Customer ids stay put from night to night; merges keep the oldest id, splits leave it with the
+larger part, and both land in marts.identity_changes (worked out by hand).
+
+  night 1 (2026-10-01): ann (nick + phone), bob (nick + phone), cat (nick + phone, and member M2
+          with cat's phone), dan (nick + phone)
+  night 2 (2026-10-02): member M1 carries ann's nick and the unionid of a WeCom contact whose
+          employee noted bob's phone → ann and bob merge;
+          gus orders with cat's phone → the phone has met two nicks and links nobody, so M2
+          (known only by that phone) splits from cat; dan is untouched
+  night 3 (2026-10-02 again, same files): nothing changes
+"""
+
+import json
+
+import duckdb
+import pytest
+
+from ingestion.demo.exports import ORDERS_2018
+from ingestion.loader import load_landing
+from ingestion.prepare import pseudonymise
+from tests.conftest import PII_KEY, query, run_dbt, write_export
+
+pytestmark = pytest.mark.slow
+
+MEMBERS = ["会员编号", "手机号", "淘宝会员名", "unionid", "会员等级", "积分余额", "入会时间"]
+PHONES = {"ann": "13911120001", "bob": "13911120002", "cat": "13911120003", "dan": "13911120004"}
+
+
+def _orders(path, rows):
+    write_export(
+        path,
+        ORDERS_2018,
+        [
+            {
+                "订单编号": f'="{order_id}"',
+                "买家会员名": nick,
+                "买家实际支付金额": "50.00",
+                "总金额": "50.00",
+                "订单状态": "交易成功",
+                "收货人姓名": name,
+                "联系手机": f"'{phone}",
+                "订单创建时间": created,
+                "订单付款时间": created,
+            }
+            for order_id, nick, name, phone, created in rows
+        ],
+        "gb18030",
+    )
+
+
+def _members(path, rows):
+    write_export(path, MEMBERS, [dict(zip(MEMBERS, row, strict=True)) for row in rows])
+
+
+def _ids(warehouse) -> dict[str, str]:
+    return dict(
+        query(
+            warehouse,
+            "select identifier_value, customer_id from marts.customer_identifiers"
+            " where identifier_type in ('taobao_nick', 'member_id')",
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stable_ids")
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    _orders(
+        landing / "ExportOrderList202610010900.csv",
+        [
+            ("3900000000000001", "ann", "安", PHONES["ann"], "2026-09-01 10:00:00"),
+            ("3900000000000002", "bob", "博", PHONES["bob"], "2026-09-02 10:00:00"),
+            ("3900000000000003", "cat", "凯", PHONES["cat"], "2026-09-03 10:00:00"),
+            ("3900000000000004", "dan", "丹", PHONES["dan"], "2026-09-04 10:00:00"),
+        ],
+    )
+    _members(
+        landing / "会员列表20261001.csv",
+        [["M2", PHONES["cat"], "", "", "普通会员", "0", "2026-09-05 10:00:00"]],
+    )
+
+    def night(as_of: str, name: str):
+        with duckdb.connect(str(warehouse)) as con:
+            load_landing(con, landing, PII_KEY)
+        run_dbt(["build"], warehouse, as_of, root / name)
+        return _ids(warehouse), query(
+            warehouse, "select * from marts.identity_changes order by change_type, new_customer_id"
+        )
+
+    first = night("2026-10-01", "n1")
+    _members(
+        landing / "会员列表20261002.csv",
+        [["M1", "", "ann", "oU1", "普通会员", "0", "2026-10-01 10:00:00"]],
+    )
+    contact = {
+        "external_contact": {"external_userid": "wmX", "type": 1, "unionid": "oU1"},
+        "follow_info": {
+            "userid": "zhangsan",
+            "createtime": 1759300000,
+            "add_way": 1,
+            "remark_mobiles": [PHONES["bob"]],
+        },
+    }
+    (landing / "wecom_contacts_20261002.json").write_text(
+        json.dumps({"errcode": 0, "external_contact_list": [contact]}), encoding="utf-8"
+    )
+    _orders(
+        landing / "ExportOrderList202610020900.csv",
+        [("3900000000000005", "gus", "古", PHONES["cat"], "2026-10-01 12:00:00")],
+    )
+    second = night("2026-10-02", "n2")
+    third = night("2026-10-02", "n3")
+    return first, second, third
+
+
+def test_the_first_night_gives_each_customer_an_id_and_records_no_change(nights):
+    (ids, changes), _, _ = nights
+    assert len({ids["ann"], ids["bob"], ids["cat"], ids["dan"]}) == 4
+    assert ids["M2"] == ids["cat"]
+    assert changes == []
+
+
+def test_a_merge_keeps_the_oldest_id_and_a_split_leaves_it_with_the_larger_part(nights):
+    (before, _), (after, changes), _ = nights
+    kept = min(before["ann"], before["bob"])  # both first given on night 1: the least id stays
+    assert after["ann"] == after["bob"] == after["M1"] == kept
+    assert after["cat"] == before["cat"]
+    assert after["M2"] not in (before["cat"], kept, None)
+    assert after["dan"] == before["dan"]
+    phone = "phone_hmac:" + pseudonymise(PII_KEY, PHONES["cat"])
+    assert changes == sorted(
+        [
+            (
+                changes[0][0],
+                "merge",
+                ",".join(sorted([before["ann"], before["bob"]])),
+                kept,
+                "member_id:M1",
+            ),
+            (changes[0][0], "split", before["cat"], after["M2"], phone),
+        ],
+        key=lambda row: (row[1], row[3]),
+    )
+    assert str(changes[0][0]) == "2026-10-02"
+
+
+def test_a_second_run_on_the_same_files_changes_no_id_and_adds_no_change(nights):
+    _, (after, changes), (again, changes_again) = nights
+    assert again == after
+    assert changes_again == changes
