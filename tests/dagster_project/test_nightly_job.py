@@ -24,6 +24,9 @@ MART_TABLES = [
     "customer_rfm",
     "customer_ltv",
     "repurchase_monthly",
+    "customer_identifiers",
+    "identity_changes",  # a second night on the same files changes no id
+    "identity_audit",
 ]
 
 
