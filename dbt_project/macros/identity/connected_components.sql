@@ -7,17 +7,21 @@
     integer ids in no particular order (the least key of each component is looked up once, at the
     end). Every round each node takes the least label among its own, its neighbours' and, for the
     node its label points to, the labels that point there (hooking, as in Shiloach-Vishkin), then
-    follows its label's label once (pointer jumping). Labels only ever decrease and stop when a
-    round changes none, so it converges on any graph; jumping makes long chains take about log2 of
-    their length in rounds rather than their length. A round limit (`max_rounds`, default 200)
-    stops a run that would not, with an error. -#}
+    follows its label's label once (pointer jumping). After each round the edges are contracted
+    to edges between the round's labels, as MapReduce connected-components algorithms do: a node
+    stays joined to its component through its label, and what has converged drops out of the edge
+    list. Labels only ever decrease and stop when a round changes
+    none, so it converges on any graph; jumping makes long chains take about log2 of their length
+    in rounds rather than their length. A round limit (`max_rounds`, default 200) stops a run that
+    would not, with an error. -#}
 {% materialization connected_components, default %}
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set max_rounds = config.get('max_rounds', 200) -%}
     {#- Work tables are temporary (the session's own, never written to the warehouse file). -#}
     {%- set prefix = this.identifier ~ '__cc_' -%}
     {%- set work = {} -%}
-    {%- for name in ['edges_text', 'nodes', 'edges', 'labels', 'proposed', 'next_labels'] -%}
+    {%- for name in ['edges_text', 'nodes', 'edges', 'labels', 'edge_labels', 'proposed',
+                     'next_labels'] -%}
         {%- do work.update({name: prefix ~ name}) -%}
     {%- endfor -%}
 
@@ -40,13 +44,9 @@
         ) as keys
     {%- endcall -%}
     {%- call statement('cc_edges') -%}
+        -- each edge once, as integers (the text keys are joined once, not once a direction)
         create temporary table {{ work.edges }} as
-        select a.node_id as from_id, b.node_id as to_id
-        from {{ work.edges_text }} as e
-        inner join {{ work.nodes }} as a on e.from_node_key = a.node_key
-        inner join {{ work.nodes }} as b on e.to_node_key = b.node_key
-        union
-        select b.node_id, a.node_id
+        select distinct a.node_id as from_id, b.node_id as to_id
         from {{ work.edges_text }} as e
         inner join {{ work.nodes }} as a on e.from_node_key = a.node_key
         inner join {{ work.nodes }} as b on e.to_node_key = b.node_key
@@ -57,25 +57,35 @@
 
     {%- set state = namespace(rounds=0, done=false) -%}
     {%- for round in range(max_rounds) if not state.done -%}
+        {%- call statement('cc_edge_labels') -%}
+            -- each edge with both ends' labels, once per round; an edge whose ends share a
+            -- label proposes nothing this round (every candidate below would be a no-op)
+            create temporary table {{ work.edge_labels }} as
+            select e.from_id, e.to_id, lf.label as from_label, lt.label as to_label
+            from {{ work.edges }} as e
+            inner join {{ work.labels }} as lf on e.from_id = lf.node_id
+            inner join {{ work.labels }} as lt on e.to_id = lt.node_id
+        {%- endcall -%}
         {%- call statement('cc_propose') -%}
             create temporary table {{ work.proposed }} as
             select node_id, min(label) as label
             from (
                 select node_id, label from {{ work.labels }}
                 union all
-                -- a neighbour's label
-                select e.from_id, l.label
-                from {{ work.edges }} as e
-                inner join {{ work.labels }} as l on e.to_id = l.node_id
+                -- each end takes the other end's label
+                select from_id, to_label from {{ work.edge_labels }} where from_label <> to_label
                 union all
-                -- hooking: the node my neighbour's label points at takes my label. No filter
-                -- on lf.label < lt.label: a larger label never wins the min (a node's label is
-                -- at most its own id), and an inequality here made DuckDB plan a range join
-                -- (8 s a round on 52k edges)
-                select lt.label, lf.label
-                from {{ work.edges }} as e
-                inner join {{ work.labels }} as lf on e.from_id = lf.node_id
-                inner join {{ work.labels }} as lt on e.to_id = lt.node_id
+                select to_id, from_label from {{ work.edge_labels }} where from_label <> to_label
+                union all
+                -- hooking: the node one end's label points at takes the other end's label. A
+                -- larger label never wins the min (a node's label is at most its own id), so
+                -- no comparison is needed; as a join condition one made DuckDB plan a range
+                -- join (8 s a round on 52k edges)
+                select to_label, from_label from {{ work.edge_labels }}
+                where from_label <> to_label
+                union all
+                select from_label, to_label from {{ work.edge_labels }}
+                where from_label <> to_label
             ) as candidates
             group by node_id
         {%- endcall -%}
@@ -92,7 +102,16 @@
         {%- call statement('cc_swap') -%}
             drop table {{ work.labels }};
             drop table {{ work.proposed }};
-            alter table {{ work.next_labels }} rename to {{ work.labels }}
+            alter table {{ work.next_labels }} rename to {{ work.labels }};
+            -- contraction: tomorrow's edges join this round's labels, not nodes; a node keeps
+            -- its place through its label, so the graph loses what has converged and later
+            -- rounds touch only the rest
+            drop table {{ work.edges }};
+            create temporary table {{ work.edges }} as
+            select distinct from_label as from_id, to_label as to_id
+            from {{ work.edge_labels }}
+            where from_label <> to_label;
+            drop table {{ work.edge_labels }}
         {%- endcall -%}
         {%- set state.rounds = state.rounds + 1 -%}
         {%- if changed | int == 0 -%}
