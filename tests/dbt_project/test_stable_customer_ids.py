@@ -13,16 +13,20 @@ larger part, and both land in marts.identity_changes (worked out by hand).
 import json
 
 import duckdb
+import psycopg2
 import pytest
 
+from ingestion.copy_to_postgres import copy_raw_schema
 from ingestion.demo.exports import ORDERS_2018
 from ingestion.loader import load_landing
 from ingestion.prepare import pseudonymise
-from tests.conftest import PII_KEY, query, run_dbt, write_export
+from tests.conftest import PII_KEY, postgres_answers, query, run_dbt, write_export
 
 pytestmark = pytest.mark.slow
 
 MEMBERS = ["会员编号", "手机号", "淘宝会员名", "unionid", "会员等级", "积分余额", "入会时间"]
+PG_DATABASE = "fugou_ids_ci"
+PG_DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={PG_DATABASE}"
 PHONES = {"ann": "13911120001", "bob": "13911120002", "cat": "13911120003", "dan": "13911120004"}
 
 
@@ -62,9 +66,9 @@ def _ids(warehouse) -> dict[str, str]:
     )
 
 
-@pytest.fixture(scope="module")
-def nights(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stable_ids")
+def _three_nights(root, target: str):
+    """The three nights, with dbt on `target`; the loader always writes DuckDB's raw schema,
+    which is copied to PostgreSQL for that target (as a shop moving to a warehouse does)."""
     landing, warehouse = root / "landing", root / "warehouse.duckdb"
     _orders(
         landing / "ExportOrderList202610010900.csv",
@@ -79,14 +83,32 @@ def nights(tmp_path_factory):
         landing / "会员列表20261001.csv",
         [["M2", PHONES["cat"], "", "", "普通会员", "0", "2026-09-05 10:00:00"]],
     )
+    ids_sql = (
+        "select identifier_value, customer_id from marts.customer_identifiers"
+        " where identifier_type in ('taobao_nick', 'member_id')"
+    )
+    changes_sql = "select * from marts.identity_changes order by change_type, new_customer_id"
 
     def night(as_of: str, name: str):
         with duckdb.connect(str(warehouse)) as con:
             load_landing(con, landing, PII_KEY)
-        run_dbt(["build"], warehouse, as_of, root / name)
-        return _ids(warehouse), query(
-            warehouse, "select * from marts.identity_changes order by change_type, new_customer_id"
+        if target == "duckdb":
+            run_dbt(["build"], warehouse, as_of, root / name)
+            return _ids(warehouse), query(warehouse, changes_sql)
+        copy_raw_schema(warehouse, PG_DSN)
+        run_dbt(
+            ["build"],
+            None,
+            as_of,
+            root / name,
+            target="postgres",
+            extra_env={"FUGOU_PG_DATABASE": PG_DATABASE},
         )
+        with psycopg2.connect(PG_DSN) as pg, pg.cursor() as cur:
+            cur.execute(ids_sql)
+            ids = dict(cur.fetchall())
+            cur.execute(changes_sql)
+            return ids, cur.fetchall()
 
     first = night("2026-10-01", "n1")
     _members(
@@ -112,6 +134,11 @@ def nights(tmp_path_factory):
     second = night("2026-10-02", "n2")
     third = night("2026-10-02", "n3")
     return first, second, third
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    return _three_nights(tmp_path_factory.mktemp("stable_ids"), "duckdb")
 
 
 def test_the_first_night_gives_each_customer_an_id_and_records_no_change(nights):
@@ -149,3 +176,16 @@ def test_a_second_run_on_the_same_files_changes_no_id_and_adds_no_change(nights)
     _, (after, changes), (again, changes_again) = nights
     assert again == after
     assert changes_again == changes
+
+
+@pytest.mark.postgres
+def test_postgres_keeps_the_same_ids_and_records_the_same_changes(nights, tmp_path_factory):
+    assert postgres_answers(), "PostgreSQL does not answer on 127.0.0.1:5432"
+    server = psycopg2.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+    server.autocommit = True
+    with server.cursor() as cur:
+        cur.execute(f"drop database if exists {PG_DATABASE} with (force)")
+        cur.execute(f"create database {PG_DATABASE}")
+    server.close()
+    on_postgres = _three_nights(tmp_path_factory.mktemp("stable_ids_pg"), "postgres")
+    assert on_postgres == nights

@@ -125,4 +125,11 @@ final as (
 
 )
 
-select * from final
+-- text casts: PostgreSQL checks an appended run's column types against the table's (text)
+select
+    run_date,
+    cast(change_type as text) as change_type,
+    cast(old_customer_ids as text) as old_customer_ids,
+    cast(new_customer_id as text) as new_customer_id,
+    cast(caused_by_identifier as text) as caused_by_identifier
+from final
