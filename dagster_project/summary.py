@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 
-from expectations.identity_quality import pairwise_quality, truth_in_warehouse_form
+from expectations.identity_quality import measure_warehouse
 from ingestion.settings import load_settings
 from ingestion.sources import RAW_TABLES
 
@@ -46,17 +45,7 @@ def main() -> int:
             print(f"  {cn} ({en}): {n:,}")
         truth = settings.ground_truth / "identities.csv" if settings.ground_truth else None
         if truth is not None and truth.is_file():
-            quality = pairwise_quality(
-                con.sql(
-                    "select identifier_type, identifier_value, customer_id"
-                    " from intermediate.int_identifiers_grouped_into_customers"
-                ).df(),
-                con.sql(
-                    "select record_key, identifier_type, identifier_value"
-                    " from intermediate.int_identifier_observations"
-                ).df(),
-                truth_in_warehouse_form(pd.read_csv(truth, dtype=str), settings.pii_key),
-            )
+            quality = measure_warehouse(con, truth, settings.pii_key)
             print(
                 "Identity resolution against the ground truth (pairwise): "
                 f"precision {quality.precision:.4f}, recall {quality.recall:.4f} "

@@ -16,7 +16,9 @@ on one record, transitively, through that person's identifiers only): the resolv
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from ingestion.prepare import pseudonymise
@@ -140,3 +142,19 @@ def pairwise_quality(
         supported_pairs=_pairs(frame.groupby("supported_group").size()),
         supported_correct_pairs=_pairs(frame.groupby(["supported_group", "customer_id"]).size()),
     )
+
+
+def measure_warehouse(
+    con: duckdb.DuckDBPyConnection, truth_file: Path, pii_key: bytes
+) -> PairwiseQuality:
+    """Identity resolution as the warehouse holds it tonight, against a ground-truth file."""
+    resolved = con.sql(
+        "select identifier_type, identifier_value, customer_id"
+        " from intermediate.int_identifiers_grouped_into_customers"
+    ).df()
+    observations = con.sql(
+        "select record_key, identifier_type, identifier_value"
+        " from intermediate.int_identifier_observations"
+    ).df()
+    truth = truth_in_warehouse_form(pd.read_csv(truth_file, dtype=str), pii_key)
+    return pairwise_quality(resolved, observations, truth)

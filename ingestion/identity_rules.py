@@ -16,7 +16,7 @@ import yaml
 
 from ingestion.prepare import pseudonymise
 from ingestion.settings import PROJECT_ROOT
-from ingestion.sources.values import parse_phone
+from ingestion.sources.values import parse_account, parse_phone
 
 RULES_FILE = PROJECT_ROOT / "dbt_project" / "identity_rules.yml"
 PSEUDONYMISED_TYPES = frozenset(
@@ -107,8 +107,9 @@ def write_rules(con: duckdb.DuckDBPyConnection, rules: Rules, pii_key: bytes) ->
     blocked = []
     for identifier_type, value in rules.blocked_values:
         if identifier_type in PSEUDONYMISED_TYPES:
+            normalise = parse_account if identifier_type == "alipay_hmac" else parse_phone
             try:
-                normalised = parse_phone(value) if "phone" in identifier_type else value
+                normalised = normalise(value)
             except ValueError as exc:
                 raise RulesError(f"blocked {identifier_type} {value!r}: {exc}") from None
             value = pseudonymise(pii_key, normalised)

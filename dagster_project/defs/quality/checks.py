@@ -2,11 +2,10 @@
 identity resolution measured against the demo's ground truth."""
 
 import dagster as dg
-import pandas as pd
 
 from dagster_project.defs.shared.warehouse import Warehouse
 from expectations import dim_customers, raw_taobao_orders
-from expectations.identity_quality import pairwise_quality, truth_in_warehouse_form
+from expectations.identity_quality import measure_warehouse
 from expectations.runner import SuiteOutcome, validate
 
 
@@ -75,16 +74,7 @@ def identity_resolution_quality(warehouse: Warehouse) -> dg.AssetCheckResult:
             metadata={"measured": False, "why": "no ground truth (FUGOU_GROUND_TRUTH unset)"},
         )
     with warehouse.connect(read_only=True) as con:
-        resolved = con.sql(
-            "select identifier_type, identifier_value, customer_id"
-            " from intermediate.int_identifiers_grouped_into_customers"
-        ).df()
-        observations = con.sql(
-            "select record_key, identifier_type, identifier_value"
-            " from intermediate.int_identifier_observations"
-        ).df()
-    truth = truth_in_warehouse_form(pd.read_csv(truth_file, dtype=str), settings.pii_key)
-    quality = pairwise_quality(resolved, observations, truth)
+        quality = measure_warehouse(con, truth_file, settings.pii_key)
     return dg.AssetCheckResult(
         passed=quality.precision >= IDENTITY_MIN_PRECISION
         and quality.supported_recall >= IDENTITY_MIN_SUPPORTED_RECALL,

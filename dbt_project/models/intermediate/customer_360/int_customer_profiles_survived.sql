@@ -134,14 +134,7 @@ final as (
         genders.gender_source,
         birthdays.birth_month,
         birthdays.birth_day,
-        case
-            when birthdays.birth_year is null then 'unknown'
-            when {{ as_of_year() }} - birthdays.birth_year < 25 then 'under_25'
-            when {{ as_of_year() }} - birthdays.birth_year < 35 then '25_34'
-            when {{ as_of_year() }} - birthdays.birth_year < 45 then '35_44'
-            when {{ as_of_year() }} - birthdays.birth_year < 55 then '45_54'
-            else '55_plus'
-        end as age_band,
+        {{ age_band('birthdays.birth_year') }} as age_band,
         regions.province,
         regions.city
     from customers

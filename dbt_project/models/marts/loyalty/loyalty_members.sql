@@ -24,14 +24,7 @@ final as (
         cast(members.points_balance as integer) as points_balance,
         members.birth_month,
         members.birth_day,
-        case
-            when members.birth_year is null then 'unknown'
-            when {{ as_of_year() }} - members.birth_year < 25 then 'under_25'
-            when {{ as_of_year() }} - members.birth_year < 35 then '25_34'
-            when {{ as_of_year() }} - members.birth_year < 45 then '35_44'
-            when {{ as_of_year() }} - members.birth_year < 55 then '45_54'
-            else '55_plus'
-        end as age_band,
+        {{ age_band('members.birth_year') }} as age_band,
         members.gender,
         members.joined_at,
         cast({{ dbt.date_trunc('day', 'members.joined_at') }} as date) as joined_date,
