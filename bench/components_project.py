@@ -13,7 +13,8 @@ MACRO = PROJECT_ROOT / "dbt_project" / "macros" / "identity" / "connected_compon
 EDGES_SCHEMA = "edges_in"
 
 
-def write_components_project(root: Path) -> Path:
+def write_components_project(root: Path, model_config: str = "") -> Path:
+    """`model_config`: more arguments for the model's config(), e.g. "node_id_hex_digits=1"."""
     (root / "macros").mkdir(parents=True, exist_ok=True)
     (root / "models").mkdir(exist_ok=True)
     shutil.copy(MACRO, root / "macros" / MACRO.name)
@@ -27,8 +28,11 @@ def write_components_project(root: Path) -> Path:
         "      - name: edges\n",
         encoding="utf-8",
     )
+    config_args = "materialized='connected_components'" + (
+        f", {model_config}" if model_config else ""
+    )
     (root / "models" / "components.sql").write_text(
-        "{{ config(materialized='connected_components') }}\n"
+        f"{{{{ config({config_args}) }}}}\n"
         "select from_node_key, to_node_key from {{ source('graph', 'edges') }}\n",
         encoding="utf-8",
     )

@@ -111,10 +111,17 @@ def _model_seconds(output: str) -> float:
     raise SystemExit(f"no model timing in dbt's output:\n{output}")
 
 
-def _rounds(output: str) -> int:
+def _rounds(output: str) -> tuple[int, dict[str, float]]:
+    """The round count and the seconds of each phase, from the materialization's log line
+    ("converged in 4 rounds (node ids 3.57 s, rounds 1.44 s, output 3.30 s)")."""
     for line in output.splitlines():
         if "converged in" in line:
-            return int(line.split("converged in ")[1].split()[0])
+            rounds = int(line.split("converged in ")[1].split()[0])
+            phases = line.split("(", 1)[1].rstrip(")").split(", ")
+            return rounds, {
+                name.replace(" ", "_") + "_seconds": float(seconds)
+                for name, seconds in (phase.rsplit(" ", 2)[:2] for phase in phases)
+            }
     raise SystemExit("no round count in dbt's output")
 
 
@@ -181,14 +188,17 @@ def main(argv: list[str] | None = None) -> int:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             found = con.execute("select node_key, component_key from main.components").df()
         model = _model_seconds(output)
+        rounds, phases = _rounds(output)
         report["duckdb"] = {
             "memory_limit": args.memory_limit,
             "model_seconds": model,
+            **phases,
             "dbt_process_seconds": round(seconds, 2),
             "peak_rss_mb": round(peak, 1),
-            "rounds": _rounds(output),
+            "rounds": rounds,
             "same_partition_as_scipy": _same_partition(keys, labels, found),
             "ratio_to_scipy": round(model / scipy_seconds, 1),
+            "rounds_ratio_to_scipy": round(phases["rounds_seconds"] / scipy_seconds, 1),
         }
         print(json.dumps(report["duckdb"]))
         if args.postgres:
@@ -232,10 +242,12 @@ def _postgres(project, work, src, dst, keys, labels, duckdb_model_seconds) -> di
         cur.execute("select node_key, component_key from fugou.components")
         found = pd.DataFrame(cur.fetchall(), columns=["node_key", "component_key"])
     model = _model_seconds(output)
+    rounds, phases = _rounds(output)
     return {
         "model_seconds": model,
+        **phases,
         "dbt_process_seconds": round(seconds, 2),
-        "rounds": _rounds(output),
+        "rounds": rounds,
         "same_partition_as_scipy": _same_partition(keys, labels, found),
         "ratio_to_duckdb": round(model / duckdb_model_seconds, 1),
         "note": "PostgreSQL's memory is the server's, not measured here",

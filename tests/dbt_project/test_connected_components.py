@@ -1,6 +1,7 @@
 """The connected_components materialization (dbt_project/macros/identity) on graphs chosen to be
 hard for it, on DuckDB and on PostgreSQL, against a plain union-find."""
 
+import hashlib
 import math
 import random
 
@@ -58,17 +59,24 @@ def _edge_rows(graphs) -> list[tuple[str, str]]:
     return [(a, b) for edges in graphs.values() for a, b in edges]
 
 
-def _check(rows: list[tuple[str, str, int]], graphs) -> int:
-    expected = _union_find(_edge_rows(graphs))
+def _node_id(key: str) -> int:
+    """The materialization's node id: the first 15 hex digits of the key's md5."""
+    return int(hashlib.md5(key.encode()).hexdigest()[:15], 16)
+
+
+def _check(rows: list[tuple[str, str, int]], graphs, least=_node_id) -> int:
+    """The components are union-find's, each named by its node with the least id."""
+    members: dict[str, list[str]] = {}
+    for node, root in _union_find(_edge_rows(graphs)).items():
+        members.setdefault(root, []).append(node)
+    expected = {node: min(nodes, key=least) for nodes in members.values() for node in nodes}
     found = {node: component for node, component, _ in rows}
     assert found == expected
     (rounds,) = {r for _, _, r in rows}
     return rounds
 
 
-@pytest.mark.slow
-def test_components_match_union_find_on_duckdb(tmp_path):
-    graphs = _graphs()
+def _run_on_duckdb(tmp_path, graphs, model_config=""):
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema edges_in")
@@ -79,18 +87,36 @@ def test_components_match_union_find_on_duckdb(tmp_path):
         warehouse,
         "2026-10-31",
         tmp_path,
-        project_dir=write_components_project(tmp_path / "p"),
+        project_dir=write_components_project(tmp_path / "p", model_config),
     )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("select node_key, component_key, rounds from main.components").fetchall()
         leftovers = con.execute(
             "select count(*) from information_schema.tables where table_name like '%__cc_%'"
         ).fetchone()[0]
+    assert leftovers == 0  # the work tables are dropped
+    return rows, out
+
+
+@pytest.mark.slow
+def test_components_match_union_find_on_duckdb(tmp_path):
+    graphs = _graphs()
+    rows, out = _run_on_duckdb(tmp_path, graphs)
     rounds = _check(rows, graphs)
     # pointer jumping: a 3,000-node chain takes about log2 of its length, not its length
     assert rounds <= 2 * math.ceil(math.log2(3000)) + 4
     assert f"converged in {rounds} rounds" in out
-    assert leftovers == 0  # the work tables are dropped
+    assert "numbering the nodes in key order" not in out
+
+
+@pytest.mark.slow
+def test_node_ids_shared_by_two_keys_fall_back_to_key_order(tmp_path):
+    """With one hex digit of md5 as the id, thousands of keys share 16 ids: the run must
+    notice, number the nodes in key order and still find union-find's components."""
+    graphs = _graphs()
+    rows, out = _run_on_duckdb(tmp_path, graphs, "node_id_hex_digits=1")
+    assert "numbering the nodes in key order" in out
+    _check(rows, graphs, least=lambda key: key)
 
 
 @pytest.mark.postgres

@@ -7,7 +7,7 @@
       given earliest; ties: the least id);
     - a split (one old id's nodes now in several components) leaves the id with the component
       holding most of its nodes (ties: the least component key); the others get new ids;
-    - a new component gets a new id: 'C' + 15 hex of a hash of its least node key and the day,
+    - a new component gets a new id: 'C' + 15 hex of a hash of its component key and the day,
       so an id freed by a split is never given again.
 
     A node of the last run that is gone from the graph tonight (blocked, skipped, or its records
