@@ -22,7 +22,7 @@ RULES_FILE = PROJECT_ROOT / "dbt_project" / "identity_rules.yml"
 PSEUDONYMISED_TYPES = frozenset(
     {"phone_hmac", "virtual_phone_hmac", "landline_hmac", "alipay_hmac"}
 )
-_RULE_KEYS = {"links", "limits"}
+_RULE_KEYS = {"links", "limits", "handover_evidence"}
 _LIMIT_KEYS = {"group_of", "max_group_size", "max_concurrent"}
 
 
@@ -43,6 +43,8 @@ class TypeRule:
     identifier_type: str
     links: bool
     limits: tuple[GroupLimit, ...] = ()
+    # identifier types whose values change all at once when this identifier changes hands
+    handover_evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,13 @@ def read_rules(path: Path = RULES_FILE) -> Rules:
                     "whole numbers ≥ 1"
                 )
             limits.append(GroupLimit(str(name), limit["group_of"], *caps))
-        types.append(TypeRule(str(name), rule["links"], tuple(limits)))
+        evidence = rule.get("handover_evidence") or []
+        if not isinstance(evidence, list) or any(e not in types_config for e in evidence):
+            raise RulesError(
+                f"{path}: {name!r}: handover_evidence must list identifier types "
+                f"(found {evidence!r})"
+            )
+        types.append(TypeRule(str(name), rule["links"], tuple(limits), tuple(evidence)))
 
     def pairs(key: str) -> tuple[tuple[str, str], ...]:
         entries = config.get(key) or {}
@@ -102,8 +110,8 @@ def read_rules(path: Path = RULES_FILE) -> Rules:
 
 
 def write_rules(con: duckdb.DuckDBPyConnection, rules: Rules, pii_key: bytes) -> None:
-    """Replace raw.identity_rules, raw.identity_group_limits and raw.identity_blocked_values in
-    one transaction."""
+    """Replace raw.identity_rules, raw.identity_group_limits, raw.identity_handover_evidence and
+    raw.identity_blocked_values in one transaction."""
     blocked = []
     for identifier_type, value in rules.blocked_values:
         if identifier_type in PSEUDONYMISED_TYPES:
@@ -147,6 +155,17 @@ def write_rules(con: duckdb.DuckDBPyConnection, rules: Rules, pii_key: bytes) ->
         ]
         if limits:
             con.executemany("insert into raw.identity_group_limits values (?, ?, ?, ?)", limits)
+        con.execute(
+            """
+            create or replace table raw.identity_handover_evidence (
+                identifier_type varchar not null,
+                evidence_type varchar not null
+            )
+            """
+        )
+        evidence = [(r.identifier_type, e) for r in rules.types for e in r.handover_evidence]
+        if evidence:
+            con.executemany("insert into raw.identity_handover_evidence values (?, ?)", evidence)
         con.execute(
             """
             create or replace table raw.identity_blocked_values (

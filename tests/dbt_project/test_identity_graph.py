@@ -66,6 +66,20 @@ def test_a_rename_is_one_customer_and_the_freed_nick_a_new_one(built):
     ) == [(li,)]
 
 
+def test_a_nick_taken_over_by_another_buyer_is_two_customers_but_a_new_mobile_is_not(built):
+    c = _customer_of_order(built)
+    chen = {c["3800000000000016"], c["3800000000000017"]}
+    lin = {c["3800000000000018"], c["3800000000000019"]}
+    assert len(chen) == 1 and len(lin) == 1 and chen != lin and None not in chen | lin
+    # no rename shows (the first holder gave only privacy numbers); the records' clean break does
+    assert query(
+        built,
+        "select identifier_value, cast(handed_over_at as date)::varchar"
+        " from intermediate.int_identifier_handovers order by identifier_value",
+    ) == [("cat_lover", "2024-03-01"), ("zhang_old", "2023-04-01")]
+    assert c["3800000000000020"] == c["3800000000000021"] is not None
+
+
 def test_a_placeholder_phone_is_blocked_and_its_buyers_stay_apart(built):
     c = _customer_of_order(built)
     assert len({c["3800000000000009"], c["3800000000000010"], c["3800000000000011"]}) == 3
@@ -96,9 +110,10 @@ def test_the_audit_counts_what_was_blocked_and_skipped(built):
     assert audit[("blocked", "phone_hmac")] == 1
     assert audit[("blocked", "taobao_nick")] == 1
     assert audit[("skipped_group_size", "phone_hmac")] == 2  # the household's and zhang's
-    assert audit[("never_links", "virtual_phone_hmac")] == 1
-    # customers: mum, son, zhang, li, three placeholder buyers, real_buyer, vb_one, vb_two
-    assert query(built, "select count(*) from marts.dim_customers") == [(10,)]
+    assert audit[("never_links", "virtual_phone_hmac")] == 3  # vb_one and vb_two, cat_lover 2
+    # customers: mum, son, zhang, li, three placeholder buyers, real_buyer, vb_one, vb_two,
+    # chen and lin (cat_lover's two holders), mover
+    assert query(built, "select count(*) from marts.dim_customers") == [(13,)]
     (rounds,) = query(
         built, "select item_count from marts.identity_audit where section = 'rounds'"
     )[0]

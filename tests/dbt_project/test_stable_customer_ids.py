@@ -189,3 +189,45 @@ def test_postgres_keeps_the_same_ids_and_records_the_same_changes(nights, tmp_pa
     server.close()
     on_postgres = _three_nights(tmp_path_factory.mktemp("stable_ids_pg"), "postgres")
     assert on_postgres == nights
+
+
+def test_a_split_on_the_day_its_customer_was_made_gives_the_split_part_its_own_id(tmp_path):
+    """A night run twice, the second time with a phone newly blocked: the member it joined to
+    ann splits off. Its new id must not be the one ann's customer was made with that same day
+    (both would be hashed from one component key and one day)."""
+    from ingestion.identity_rules import RULES_FILE
+
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    phone = "13911120009"
+    _orders(
+        landing / "ExportOrderList202610010900.csv",
+        [("3900000000000011", "ann", "安", phone, "2026-09-01 10:00:00")],
+    )
+    _members(
+        landing / "会员列表20261001.csv",
+        [["M7", phone, "", "", "普通会员", "0", "2026-09-05 10:00:00"]],
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        load_landing(con, landing, PII_KEY)
+    run_dbt(["build"], warehouse, "2026-10-01", tmp_path / "run1")
+    together = _ids(warehouse)
+    assert together["ann"] == together["M7"] is not None
+
+    blocking = tmp_path / "identity_rules.yml"
+    text = RULES_FILE.read_text(encoding="utf-8")
+    blocking.write_text(
+        text.replace('    - "13800000000"', f'    - "{phone}"\n    - "13800000000"', 1),
+        encoding="utf-8",
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        load_landing(con, landing, PII_KEY, rules_file=blocking)
+    run_dbt(["build"], warehouse, "2026-10-01", tmp_path / "run2")  # its data tests pass too
+    apart = _ids(warehouse)
+    assert None not in (apart["ann"], apart["M7"]) and apart["ann"] != apart["M7"]
+    assert together["ann"] in (apart["ann"], apart["M7"])  # one part keeps the id
+    splits = query(
+        warehouse,
+        "select old_customer_ids, new_customer_id from marts.identity_changes"
+        " where change_type = 'split'",
+    )
+    assert len(splits) == 1

@@ -34,12 +34,17 @@ def test_the_shipped_rules_load_and_block_placeholders_as_the_data_holds_them(tm
         patterns = con.execute(
             "select blocked_value from raw.identity_blocked_values where match_kind = 'pattern'"
         ).fetchall()
+        evidence = con.execute(
+            "select evidence_type from raw.identity_handover_evidence"
+            " where identifier_type = 'taobao_nick' order by evidence_type"
+        ).fetchall()
     # the placeholder as the loader pseudonymises a phone ('+86 138…' normalised first)
     assert (pseudonymise(PII_KEY, "13800000000"),) in blocked
     assert not any(value == "13800000000" for (value,) in blocked)
     assert len(blocked) == len(set(blocked))
     assert limits == [("erp_customer_no", 1), ("taobao_nick", 1)]
     assert ("%*%",) in patterns
+    assert ("receiver_name_hmac",) in evidence and len(evidence) == len(set(evidence))
 
 
 @pytest.mark.parametrize(
@@ -60,6 +65,11 @@ def test_the_shipped_rules_load_and_block_placeholders_as_the_data_holds_them(tm
         (
             "identifier_types:\n  phone_hmac: {links: true}\nblocked_values:\n  oaid: [x]\n",
             "not an identifier type",
+        ),
+        (
+            "identifier_types:\n  taobao_nick:\n    links: true\n"
+            "    handover_evidence: [shoe_size]\n",
+            "handover_evidence must list identifier types",
         ),
         ("identifier_types: [\n", "cannot read"),
     ],

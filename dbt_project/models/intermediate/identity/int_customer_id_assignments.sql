@@ -7,8 +7,9 @@
       given earliest; ties: the least id);
     - a split (one old id's nodes now in several components) leaves the id with the component
       holding most of its nodes (ties: the least component key); the others get new ids;
-    - a new component gets a new id: 'C' + 15 hex of a hash of its component key and the day,
-      so an id freed by a split is never given again.
+    - a new component gets a new id: 'C' + 15 hex of a hash of its component key, the day and
+      the least old id its nodes held (if any), so an id freed by a split is never given again,
+      even when a night is run twice.
 
     A node of the last run that is gone from the graph tonight (blocked, skipped, or its records
     gone) is kept once with no customer, so identity_changes can name it as what split a customer.
@@ -93,6 +94,17 @@ kept_ids as (
 
 ),
 
+split_from as (
+
+    -- the least old id a component's nodes held, part of a new id's hash: a part split off
+    -- tonight must not get the id its customer was given if that was made from the same
+    -- component key on the same day (a night run twice)
+    select component_key, min(customer_id) as customer_id
+    from old_ids_per_component
+    group by component_key
+
+),
+
 component_ids as (
 
     select
@@ -100,7 +112,10 @@ component_ids as (
         coalesce(
             kept_ids.customer_id,
             'C' || substr(
-                {{ dbt.hash("components.component_key || '@' || cast(" ~ as_of_date() ~ " as varchar(10))") }},
+                {{ dbt.hash(
+                    "components.component_key || '@' || cast(" ~ as_of_date() ~ " as varchar(10))"
+                    ~ " || '@' || coalesce(split_from.customer_id, '')"
+                ) }},
                 1, 15
             )
         ) as customer_id,
@@ -108,6 +123,8 @@ component_ids as (
     from (select distinct component_key from components) as components
     left join kept_ids
         on components.component_key = kept_ids.component_key
+    left join split_from
+        on components.component_key = split_from.component_key
 
 ),
 

@@ -98,6 +98,9 @@ observed as (
     from taobao_orders
     where receiver_mobile_kind = 'mobile'
     union all
+    select 'taobao_export', 'order:' || order_id, 'receiver_name_hmac', receiver_name_hmac, created_at
+    from taobao_orders
+    union all
     select 'taobao_export', 'order:' || order_id, 'landline_hmac', receiver_landline_hmac,
         created_at
     from taobao_orders
@@ -115,6 +118,9 @@ observed as (
         {{ phone_name_pseudonym('receiver_mobile_hmac', 'receiver_name_hmac') }}, shipped_at
     from shipments
     where receiver_mobile_kind = 'mobile'
+    union all
+    select 'taobao_shipments', 'order:' || order_id, 'receiver_name_hmac', receiver_name_hmac, shipped_at
+    from shipments
 
     -- TOP API trades
     union all
@@ -135,6 +141,9 @@ observed as (
         {{ phone_name_pseudonym('receiver_mobile_hmac', 'receiver_name_hmac') }}, created_at
     from top_trades
     where receiver_mobile_kind = 'mobile'
+    union all
+    select 'top_api', 'order:' || order_id, 'receiver_name_hmac', receiver_name_hmac, created_at
+    from top_trades
 
     -- ERP orders (旺店通, 聚水潭, YAML-mapped), keyed by the platform order they fulfil
     union all
@@ -159,6 +168,9 @@ observed as (
         {{ phone_name_pseudonym('receiver_mobile_hmac', 'receiver_name_hmac') }}, traded_at
     from erp_orders
     where receiver_mobile_kind = 'mobile'
+    union all
+    select 'erp', 'order:' || order_id, 'receiver_name_hmac', receiver_name_hmac, traded_at
+    from erp_orders
 
     -- 抖店 orders: the receiver's phone (mostly virtual numbers)
     union all
