@@ -6,16 +6,20 @@
     same rank, so the result depends on the values alone, on every engine.
 
     score = 1 + #{k in 1..4 : 5·(rank − 1) ≥ k·(n − 1)}, i.e. 1 + floor(5·percent_rank) capped
-    at 5, in integer arithmetic so no engine's floating point can move a boundary. -#}
-{% macro tie_aware_score(value_expression, higher_is_better=true) -%}
+    at 5, in integer arithmetic so no engine's floating point can move a boundary.
+    `partition_by` scores within groups (RFM within a category). -#}
+{% macro tie_aware_score(value_expression, higher_is_better=true, partition_by=none) -%}
+    {%- set window -%}
+        {%- if partition_by %}partition by {{ partition_by }} {% endif -%}
+    {%- endset -%}
     {%- set rank_expr -%}
-        rank() over (order by {{ value_expression }} {{ 'asc' if higher_is_better else 'desc' }})
+        rank() over ({{ window }}order by {{ value_expression }} {{ 'asc' if higher_is_better else 'desc' }})
     {%- endset -%}
     cast(
         1
         {%- for k in range(1, 5) %}
-        + case when 5 * ({{ rank_expr }} - 1) >= {{ k }} * (count(*) over () - 1)
-            and count(*) over () > 1 then 1 else 0 end
+        + case when 5 * ({{ rank_expr }} - 1) >= {{ k }} * (count(*) over ({{ window | trim }}) - 1)
+            and count(*) over ({{ window | trim }}) > 1 then 1 else 0 end
         {%- endfor %}
         as integer
     )

@@ -19,6 +19,7 @@ DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
 AS_OF = "2026-10-31"
 MARTS = {
     "customer_identifiers": "identifier_type, identifier_value",
+    "customer_lifecycle": "customer_id",
     "customer_ltv": "customer_id",
     "customer_rfm": "customer_id",
     "customer_social_profile": "customer_id",

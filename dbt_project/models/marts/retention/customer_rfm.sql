@@ -1,9 +1,11 @@
 {#- One row per customer with at least one purchase: recency, frequency and monetary value as of
-    the as-of day, their 1-5 scores and the classic 8 groups.
+    the as-of day, their 1-5 scores, the classic 8 groups and the 11 named segments.
 
     R = days from the last purchase day to the as-of day; F = purchase orders; M = net revenue of
-    purchases (paid minus refunded, CNY). High/low for the 8 groups compares each value with a cut
-    point set in dbt_project.yml, or with the population mean where none is set. -#}
+    purchases (paid minus refunded, CNY). Scores are tie-aware quintiles or fixed cut points
+    (var rfm_score_method). High/low for the 8 groups compares each value with a cut point set in
+    dbt_project.yml, or with the population mean where none is set. The 11 segments read the R
+    score and the FM score (mean of F and M, halves up) off the rfm_segments grid. -#}
 with
 
 customers as (
@@ -16,6 +18,12 @@ customers as (
 rfm_groups as (
 
     select * from {{ ref('rfm_groups') }}
+
+),
+
+rfm_segments as (
+
+    select * from {{ ref('rfm_segments') }}
 
 ),
 
@@ -57,14 +65,34 @@ scored as (
 
     select
         rfm_values.*,
+        {%- if var('rfm_score_method') == 'thresholds' %}
+        {%- set cuts = var('rfm_score_thresholds') %}
+        {{ threshold_score('rfm_values.recency_days', cuts['recency_days'], higher_is_better=false) }} as r_score,
+        {{ threshold_score('rfm_values.frequency', cuts['frequency']) }} as f_score,
+        {{ threshold_score('rfm_values.monetary_amount', cuts['monetary_amount']) }} as m_score,
+        {%- elif var('rfm_score_method') == 'quantile' %}
         {{ tie_aware_score('rfm_values.recency_days', higher_is_better=false) }} as r_score,
         {{ tie_aware_score('rfm_values.frequency') }} as f_score,
         {{ tie_aware_score('rfm_values.monetary_amount') }} as m_score,
+        {%- else %}
+        {{ exceptions.raise_compiler_error(
+            "var rfm_score_method must be 'quantile' or 'thresholds', not "
+            ~ var('rfm_score_method')) }}
+        {%- endif %}
         rfm_values.recency_days <= cut_points.recency_cut_days as is_recency_high,
         rfm_values.frequency >= cut_points.frequency_cut as is_frequency_high,
         rfm_values.monetary_amount >= cut_points.monetary_cut_amount as is_monetary_high
     from rfm_values
     cross join cut_points
+
+),
+
+with_fm as (
+
+    select
+        scored.*,
+        cast(floor((scored.f_score + scored.m_score + 1) / 2.0) as integer) as fm_score
+    from scored
 
 ),
 
@@ -87,8 +115,14 @@ final as (
         scored.is_monetary_high,
         rfm_groups.rfm_group_code,
         rfm_groups.rfm_group_cn,
-        rfm_groups.rfm_group_en
-    from scored
+        rfm_groups.rfm_group_en,
+        scored.fm_score,
+        rfm_segments.rfm_segment_en,
+        rfm_segments.rfm_segment_cn
+    from with_fm as scored
+    inner join rfm_segments
+        on scored.r_score = rfm_segments.r_score
+        and scored.fm_score = rfm_segments.fm_score
     inner join rfm_groups
         on scored.is_recency_high = rfm_groups.is_recency_high
         and scored.is_frequency_high = rfm_groups.is_frequency_high
