@@ -18,6 +18,7 @@ SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
 AS_OF = "2026-10-31"
 MARTS = {
+    "customer_category_rfm": "customer_id, category_name",
     "customer_identifiers": "identifier_type, identifier_value",
     "customer_lifecycle": "customer_id",
     "customer_ltv": "customer_id",

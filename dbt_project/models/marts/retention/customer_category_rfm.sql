@@ -1,0 +1,81 @@
+{#- One row per customer and product category they bought: RFM within that category as of the
+    as-of day, scored against the category's own buyers, with the 11 named segments.
+
+    A customer can be a Champion for pet food and Lost for cat litter; a shop running a
+    category campaign picks its audience here. R = days since the last purchase day with a line
+    of the category; F = purchase orders with such a line; M = the lines' paid minus refunded
+    amount (CNY). Scores follow var rfm_score_method, quantiles taken within the category. -#}
+with
+
+lines as (
+
+    select * from {{ ref('int_order_lines_joined_to_products') }}
+    where customer_id is not null and is_purchase
+
+),
+
+rfm_segments as (
+
+    select * from {{ ref('rfm_segments') }}
+
+),
+
+rfm_values as (
+
+    select
+        customer_id,
+        category_name,
+        cast({{ dbt.datediff('max(created_date)', as_of_date(), 'day') }} as integer)
+            as recency_days,
+        cast(count(distinct order_id) as integer) as frequency,
+        cast(sum(line_paid_amount - coalesce(line_refund_amount, 0)) as decimal(18, 2))
+            as monetary_amount
+    from lines
+    group by customer_id, category_name
+
+),
+
+scored as (
+
+    select
+        rfm_values.*,
+        {%- if var('rfm_score_method') == 'thresholds' %}
+        {%- set cuts = var('rfm_score_thresholds') %}
+        {{ threshold_score('recency_days', cuts['recency_days'], higher_is_better=false) }} as r_score,
+        {{ threshold_score('frequency', cuts['frequency']) }} as f_score,
+        {{ threshold_score('monetary_amount', cuts['monetary_amount']) }} as m_score
+        {%- else %}
+        {{ tie_aware_score('recency_days', higher_is_better=false, partition_by='category_name') }} as r_score,
+        {{ tie_aware_score('frequency', partition_by='category_name') }} as f_score,
+        {{ tie_aware_score('monetary_amount', partition_by='category_name') }} as m_score
+        {%- endif %}
+    from rfm_values
+
+),
+
+final as (
+
+    select
+        scored.customer_id,
+        scored.category_name,
+        {{ as_of_date() }} as as_of_date,
+        scored.recency_days,
+        scored.frequency,
+        scored.monetary_amount,
+        scored.r_score,
+        scored.f_score,
+        scored.m_score,
+        cast(scored.r_score as {{ dbt.type_string() }})
+            || cast(scored.f_score as {{ dbt.type_string() }})
+            || cast(scored.m_score as {{ dbt.type_string() }}) as rfm_cell,
+        rfm_segments.rfm_segment_en,
+        rfm_segments.rfm_segment_cn
+    from scored
+    inner join rfm_segments
+        on scored.r_score = rfm_segments.r_score
+        and cast(floor((scored.f_score + scored.m_score + 1) / 2.0) as integer)
+            = rfm_segments.fm_score
+
+)
+
+select * from final
