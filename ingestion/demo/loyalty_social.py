@@ -125,6 +125,20 @@ def _points_events(orders: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def gender_of(person: int) -> int:
+    """A person's gender as WeCom codes it (1 male, 2 female), fixed by the person id rather than
+    drawn, so adding it moved no other draw of the demo. About 65% female, as in the homeware
+    shops the demo imitates."""
+    return 2 if (person * 2654435761 % 2**32) % 100 < 65 else 1
+
+
+def _member_gender(person: int) -> str:
+    """性别 as the member list writes it; one member in five left it blank."""
+    if (person * 40503 % 2**16) % 10 < 2:
+        return ""
+    return "女" if gender_of(person) == 2 else "男"
+
+
 def _write_members(path, members, people, orders, balance) -> Path:
     first = orders.groupby("person_id")["created_at"].min()
     spend = orders.groupby("person_id")["paid_cents"].sum() // 100
@@ -142,6 +156,7 @@ def _write_members(path, members, people, orders, balance) -> Path:
             "会员等级": tier.to_numpy(),
             "积分余额": ids.map(member_id).map(balance).fillna(0).astype(int).to_numpy(),
             "生日": members["birthday"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "性别": ids.map(_member_gender).to_numpy(),
             "入会时间": first.reindex(members.index).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
             "入会渠道": "小程序",
         }
@@ -187,7 +202,12 @@ def _write_wecom(path: Path, who: pd.DataFrame, people: pd.DataFrame) -> Path:
     added = (on["last_order"] - pd.Timedelta(days=3) - epoch) // pd.Timedelta(seconds=1) - 8 * 3600
     items = []
     for (person, row), when in zip(on.iterrows(), added, strict=True):
-        contact = {"external_userid": external_userid(person), "type": 1, "name": "微信用户"}
+        contact = {
+            "external_userid": external_userid(person),
+            "type": 1,
+            "name": "微信用户",
+            "gender": gender_of(person),
+        }
         if row["has_unionid"]:
             contact["unionid"] = unionid(person)
         follow = {

@@ -24,6 +24,7 @@ MARTS = {
     "customer_ltv": "customer_id",
     "customer_rfm": "customer_id",
     "customer_social_profile": "customer_id",
+    "customer_tags": "customer_id, tag",
     "dim_customers": "customer_id",
     "dim_products": "merchant_code",
     "fct_order_lines": "order_line_id",
@@ -34,6 +35,7 @@ MARTS = {
     "points_ledger": "event_at",
     "repurchase_monthly": "month_start_date",
     "survey_responses": "response_key",
+    "tag_summary": "tag, tag_value",
 }
 
 
