@@ -1,5 +1,6 @@
-"""customer_tags across two nights: a tag that keeps its value keeps its since date, one whose
-value changes starts again (the hard cases of tests/fixtures/identity_cases.py as the shop)."""
+"""customer_tags and the segment snapshot across nights: a tag that keeps its value keeps its
+since date, one whose value changes starts again; the snapshot records the change once (the hard
+cases of tests/fixtures/identity_cases.py as the shop)."""
 
 import duckdb
 import pytest
@@ -36,6 +37,17 @@ def test_since_dates_last_while_the_value_does(tmp_path):
     assert first["province"] == ("上海市", "2024-07-10")
     assert second["province"] == ("上海市", "2024-07-10")  # unchanged: still since the first night
     assert "gender" not in second  # an order says nothing about gender
+    # the snapshot saw vb_two's stage change on the second night, and a rerun adds nothing
+    assert query(
+        warehouse,
+        "select from_segment, to_segment, cast(changed_on_date as varchar)"
+        " from marts.customer_segment_changes c join marts.fct_orders o"
+        " on o.customer_id = c.customer_id"
+        " where o.order_id = '3800000000000015' and segment_type = 'lifecycle_stage'",
+    ) == [("new", "churned", "2024-12-31")]
+    history = query(warehouse, "select count(*) from snapshots.customer_segment_history")
+    run_dbt(["build"], warehouse, "2024-12-31", tmp_path / "n3")
+    assert query(warehouse, "select count(*) from snapshots.customer_segment_history") == history
     summary = dict(
         query(
             warehouse,

@@ -34,6 +34,7 @@ MARTS = {
     "loyalty_members": "member_id",
     "points_ledger": "event_at",
     "repurchase_monthly": "month_start_date",
+    "segment_migration_monthly": "month_start_date, segment_type, from_segment, to_segment",
     "survey_responses": "response_key",
     "tag_summary": "tag, tag_value",
 }
