@@ -6,7 +6,7 @@ import pytest
 
 from ingestion.copy_to_postgres import copy_raw_schema
 from ingestion.loader import load_landing
-from tests.conftest import PII_KEY, postgres_answers, query, run_dbt
+from tests.conftest import DBT_DIR, PII_KEY, postgres_answers, query, run_dbt
 from tests.fixtures.hand_shop import write_hand_shop
 from tests.fixtures.identity_cases import write_identity_cases
 from tests.fixtures.modern_sources import write_modern_sources
@@ -18,6 +18,7 @@ SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
 AS_OF = "2026-10-31"
 MARTS = {
+    "cohort_retention_monthly": "cohort_month_start_date, months_since_first_purchase",
     "customer_category_rfm": "customer_id, category_name",
     "customer_identifiers": "identifier_type, identifier_value",
     "customer_lifecycle": "customer_id",
@@ -33,11 +34,26 @@ MARTS = {
     "identity_audit": "section, label, identifier_type",
     "loyalty_members": "member_id",
     "points_ledger": "event_at",
+    "purchase_interval_distribution": "category_name, band_number",
     "repurchase_monthly": "month_start_date",
+    "repurchase_quarterly": "quarter_start_date",
+    "revenue_share_by_segment": "segment_type, segment",
     "segment_migration_monthly": "month_start_date, segment_type, from_segment, to_segment",
+    "shop_kpis_monthly": "month_start_date",
     "survey_responses": "response_key",
     "tag_summary": "tag, tag_value",
 }
+
+# marts this test cannot compare after one night, and where they are compared instead
+NOT_COMPARED = {
+    "identity_changes": "empty after one night; test_stable_customer_ids runs nights on both",
+    "customer_segment_changes": "empty after one night; two nights run on DuckDB only (test_customer_tags)",
+}
+
+
+def test_every_mart_is_compared_or_says_why_not():
+    marts = {path.stem for path in (DBT_DIR / "models" / "marts").rglob("*.sql")}
+    assert marts == set(MARTS) | set(NOT_COMPARED)
 
 
 @pytest.fixture(scope="module")
