@@ -62,6 +62,19 @@ def test_marts_have_enforced_contracts_and_documented_columns(manifest):
         assert all(c.get("description") for c in node["columns"].values()), uid
 
 
+def test_marts_are_documented_in_chinese_and_english(manifest):
+    # `dbt docs` doubles as the data dictionary for shop operators and data engineers alike
+    chinese, latin = re.compile(r"[\u4e00-\u9fff]"), re.compile(r"[A-Za-z]{2}")
+    for uid, node in _models(manifest).items():
+        if node["fqn"][1] != "marts":
+            continue
+        texts = {"(model)": node["description"]} | {
+            name: column.get("description", "") for name, column in node["columns"].items()
+        }
+        for name, text in texts.items():
+            assert chinese.search(text) and latin.search(text), (uid, name)
+
+
 def test_models_never_ask_the_clock():
     clock = re.compile(r"\b(now\(\)|current_date|current_timestamp|getdate\(\))", re.IGNORECASE)
     for path in (DBT_DIR / "models").rglob("*.sql"):
