@@ -36,6 +36,7 @@ with_customer as (
         orders.export_refund_amount,
         orders.item_quantity,
         orders.is_mobile_order,
+        orders.is_presale,
         orders.receiver_province,
         orders.receiver_city,
         orders.created_at,

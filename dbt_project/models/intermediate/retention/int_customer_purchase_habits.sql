@@ -9,7 +9,8 @@
       618, 双11);
     - night_order_share: purchase orders placed in var night_hours (Beijing time);
     - mobile_order_share: purchase orders placed from a phone;
-    - refund_rate: refunded over paid, all orders. -#}
+    - refund_rate: refunded over paid, all orders;
+    - presale_order_count: purchase orders that were presales (预售, deposit first). -#}
 with
 
 orders as (
@@ -66,6 +67,7 @@ order_habits as (
             and extract(hour from created_at) in ({{ var('night_hours') | join(', ') }})
             then 1 else 0 end) as night_order_count,
         sum(case when is_purchase and is_mobile_order then 1 else 0 end) as mobile_order_count,
+        sum(case when is_purchase and is_presale then 1 else 0 end) as presale_order_count,
         sum(paid_amount) as paid_amount,
         sum(refund_amount) as refund_amount
     from orders
@@ -95,7 +97,8 @@ final as (
             case when order_habits.paid_amount > 0
                 then order_habits.refund_amount / order_habits.paid_amount
             end as decimal(9, 4)
-        ) as refund_rate
+        ) as refund_rate,
+        cast(order_habits.presale_order_count as integer) as presale_order_count
     from order_habits
     left join price_indexes
         on order_habits.customer_id = price_indexes.customer_id

@@ -34,6 +34,7 @@ final as (
         -- order facts
         item_quantity,
         is_mobile_order,
+        is_presale,
         receiver_province as province,
         receiver_city as city,
 

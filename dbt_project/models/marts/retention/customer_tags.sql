@@ -102,6 +102,7 @@ facts as (
         habits.night_order_share,
         habits.mobile_order_share,
         habits.refund_rate,
+        coalesce(habits.presale_order_count, 0) as presale_order_count,
         lifecycle.lifecycle_stage,
         rfm.rfm_group_cn,
         rfm.rfm_segment_en,

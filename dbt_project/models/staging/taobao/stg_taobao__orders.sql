@@ -75,6 +75,10 @@ renamed as (
         item_quantity,
         item_kind_count,
         coalesce(is_mobile_order, false) as is_mobile_order,
+        -- 预售 (deposit now, balance later): the newest exports say so (预售订单 是), older ones
+        -- only fill 分阶段订单信息 for staged payments
+        coalesce(presale_flag = '是', false)
+            or coalesce(trim(stage_info) <> '', false) as is_presale,
 
         -- timestamps (Beijing wall time)
         created_at,

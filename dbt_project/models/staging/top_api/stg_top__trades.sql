@@ -57,6 +57,7 @@ renamed as (
 
         -- order facts
         coalesce(trade_from like '%WAP%', false) as is_mobile_order,
+        step_trade_status is not null as is_presale,  -- 定金/尾款 stages exist only for presales
 
         -- timestamps (Beijing wall time)
         created_at,
