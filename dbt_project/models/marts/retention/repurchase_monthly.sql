@@ -5,7 +5,9 @@
     repurchase_rate = returning buyers / buyers.
     new_customer_count: customers whose first purchase day falls in the month.
     repurchase_rate_Nd: share of those new customers with a second purchase day within N days of
-    their first; null while the window has not closed for all of them by the as-of day. -#}
+    their first; null while the window has not closed for all of them by the as-of day.
+    repeat_customer_share: of the customers so far at the month's end, the share with a second
+    purchase day by then. -#}
 with
 
 purchases as (
@@ -63,6 +65,45 @@ new_customers as (
 
 ),
 
+firsts as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'first_purchase_date') }} as date) as month_start_date,
+        cast(count(*) as integer) as first_purchase_count
+    from customers
+    group by cast({{ dbt.date_trunc('month', 'first_purchase_date') }} as date)
+
+),
+
+seconds as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'second_purchase_date') }} as date) as month_start_date,
+        cast(count(*) as integer) as second_purchase_count
+    from customers
+    where second_purchase_date is not null
+    group by cast({{ dbt.date_trunc('month', 'second_purchase_date') }} as date)
+
+),
+
+customers_by_month_end as (
+
+    -- customers so far and those with a second purchase day by the month's end (running sums
+    -- over months: every purchase is on or before the as-of day)
+    select
+        buyers.month_start_date,
+        cast((
+            select sum(firsts.first_purchase_count) from firsts
+            where firsts.month_start_date <= buyers.month_start_date
+        ) as integer) as customer_count,
+        cast(coalesce((
+            select sum(seconds.second_purchase_count) from seconds
+            where seconds.month_start_date <= buyers.month_start_date
+        ), 0) as integer) as repeat_customer_count
+    from buyers
+
+),
+
 final as (
 
     select
@@ -85,10 +126,18 @@ final as (
             )
         end as repurchase_rate_{{ days }}d,
         {% endfor %}
+        customers_by_month_end.customer_count,
+        customers_by_month_end.repeat_customer_count,
+        cast(
+            1.0 * customers_by_month_end.repeat_customer_count
+            / customers_by_month_end.customer_count as decimal(9, 4)
+        ) as repeat_customer_share,
         {{ as_of_date() }} as as_of_date
     from buyers
     left join new_customers
         on buyers.month_start_date = new_customers.month_start_date
+    inner join customers_by_month_end
+        on buyers.month_start_date = customers_by_month_end.month_start_date
 
 )
 

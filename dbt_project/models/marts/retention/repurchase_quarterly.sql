@@ -51,33 +51,41 @@ buyers as (
 
 ),
 
-quarter_ends as (
+firsts as (
 
     select
-        quarter_start_date,
-        least(
-            cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 3, 'quarter_start_date')) }} as date),
-            {{ as_of_date() }}
-        ) as quarter_end_date
-    from buyers
+        cast({{ dbt.date_trunc('quarter', 'first_purchase_date') }} as date) as quarter_start_date,
+        cast(count(*) as integer) as first_purchase_count
+    from first_purchases
+    group by cast({{ dbt.date_trunc('quarter', 'first_purchase_date') }} as date)
+
+),
+
+seconds as (
+
+    select
+        cast({{ dbt.date_trunc('quarter', 'second_purchase_date') }} as date) as quarter_start_date,
+        cast(count(*) as integer) as second_purchase_count
+    from second_purchases
+    group by cast({{ dbt.date_trunc('quarter', 'second_purchase_date') }} as date)
 
 ),
 
 customers_by_quarter_end as (
 
+    -- every purchase is on or before the as-of day, so "by the quarter's end" is "in this quarter
+    -- or an earlier one": running sums over a few dozen quarters, not customers × quarters
     select
-        quarter_ends.quarter_start_date,
-        cast(count(*) as integer) as customer_count,
-        cast(sum(
-            case when second_purchases.second_purchase_date <= quarter_ends.quarter_end_date
-                then 1 else 0 end
-        ) as integer) as repeat_customer_count
-    from quarter_ends
-    inner join first_purchases
-        on first_purchases.first_purchase_date <= quarter_ends.quarter_end_date
-    left join second_purchases
-        on first_purchases.customer_id = second_purchases.customer_id
-    group by quarter_ends.quarter_start_date
+        buyers.quarter_start_date,
+        cast((
+            select sum(firsts.first_purchase_count) from firsts
+            where firsts.quarter_start_date <= buyers.quarter_start_date
+        ) as integer) as customer_count,
+        cast(coalesce((
+            select sum(seconds.second_purchase_count) from seconds
+            where seconds.quarter_start_date <= buyers.quarter_start_date
+        ), 0) as integer) as repeat_customer_count
+    from buyers
 
 ),
 
