@@ -20,8 +20,18 @@ TABLES = (
     ("marts", "dim_products"),
     ("marts", "customer_social_profile"),
     ("marts", "customer_rfm"),
+    ("marts", "customer_category_rfm"),
+    ("marts", "customer_lifecycle"),
+    ("marts", "customer_tags"),
+    ("marts", "tag_summary"),
+    ("marts", "segment_migration_monthly"),
     ("marts", "customer_ltv"),
     ("marts", "repurchase_monthly"),
+    ("marts", "repurchase_quarterly"),
+    ("marts", "cohort_retention_monthly"),
+    ("marts", "purchase_interval_distribution"),
+    ("marts", "shop_kpis_monthly"),
+    ("marts", "revenue_share_by_segment"),
     ("marts", "loyalty_members"),
     ("marts", "points_ledger"),
     ("marts", "survey_responses"),
@@ -43,6 +53,21 @@ def main() -> int:
             "group by all order by min(rfm_group_code)"
         ).fetchall():
             print(f"  {cn} ({en}): {n:,}")
+        stages = con.execute(
+            "select lifecycle_stage, count(*) from marts.customer_lifecycle group by 1"
+            " order by min(position(lifecycle_stage in 'potential new active loyal silent churned'))"
+        ).fetchall()
+        print("Lifecycle stages: " + ", ".join(f"{stage} {n:,}" for stage, n in stages))
+        latest = con.execute(
+            "select strftime(month_start_date, '%Y-%m'), gmv_amount, aov_amount, refund_rate,"
+            " churn_rate, nps from marts.shop_kpis_monthly order by month_start_date desc limit 1"
+        ).fetchone()
+        if latest is not None:
+            month, gmv, aov, refund_rate, churn_rate, nps = latest
+            print(
+                f"{month}: GMV {gmv:,.2f}, AOV {aov:,.2f}, refund rate {refund_rate:.2%}, "
+                f"churn rate {churn_rate:.2%}, NPS {nps if nps is not None else '-'}"
+            )
         truth = settings.ground_truth / "identities.csv" if settings.ground_truth else None
         if truth is not None and truth.is_file():
             quality = measure_warehouse(con, truth, settings.pii_key)
