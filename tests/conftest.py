@@ -58,6 +58,7 @@ def run_dbt(
     target: str = "duckdb",
     extra_env: dict[str, str] | None = None,
     project_dir: Path = DBT_DIR,
+    variables: dict | None = None,
 ) -> str:
     """dbt in its own process, as Dagster runs it (dbt-duckdb keeps the file open in-process),
     with its own target path so parallel or later runs share nothing."""
@@ -81,7 +82,7 @@ def run_dbt(
         "--log-path",
         str(tmp_path / "dbt_logs"),
         "--vars",
-        json.dumps({"as_of": as_of}),
+        json.dumps({"as_of": as_of, **(variables or {})}),
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:

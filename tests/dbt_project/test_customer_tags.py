@@ -57,3 +57,25 @@ def test_since_dates_last_while_the_value_does(tmp_path):
     )
     customers = query(warehouse, "select count(*) from marts.dim_customers")[0][0]
     assert sum(summary.values()) == customers  # every customer has exactly one stage
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"tag": "vip", "group": "gold", "when": "true"}, "tag vip: group must be one of"),
+        (
+            {"tag": "vip", "group": "custom", "when": "true", "value": "'yes'"},
+            "tag vip: give exactly one of",
+        ),
+        ({"group": "custom", "when": "true"}, "every rule needs a tag name"),
+    ],
+)
+def test_a_malformed_tag_rule_stops_the_build_with_the_rule_named(tmp_path, rule, message):
+    with pytest.raises(AssertionError, match=message):
+        run_dbt(
+            ["compile", "--select", "customer_tags"],
+            tmp_path / "w.duckdb",
+            "2026-10-31",
+            tmp_path,
+            variables={"customer_tag_rules": [rule]},
+        )
