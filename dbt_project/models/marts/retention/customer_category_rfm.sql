@@ -39,16 +39,7 @@ scored as (
 
     select
         rfm_values.*,
-        {%- if var('rfm_score_method') == 'thresholds' %}
-        {%- set cuts = var('rfm_score_thresholds') %}
-        {{ threshold_score('recency_days', cuts['recency_days'], higher_is_better=false) }} as r_score,
-        {{ threshold_score('frequency', cuts['frequency']) }} as f_score,
-        {{ threshold_score('monetary_amount', cuts['monetary_amount']) }} as m_score
-        {%- else %}
-        {{ tie_aware_score('recency_days', higher_is_better=false, partition_by='category_name') }} as r_score,
-        {{ tie_aware_score('frequency', partition_by='category_name') }} as f_score,
-        {{ tie_aware_score('monetary_amount', partition_by='category_name') }} as m_score
-        {%- endif %}
+        {{ rfm_scores('recency_days', 'frequency', 'monetary_amount', partition_by='category_name') }}
     from rfm_values
 
 ),
@@ -73,8 +64,7 @@ final as (
     from scored
     inner join rfm_segments
         on scored.r_score = rfm_segments.r_score
-        and cast(floor((scored.f_score + scored.m_score + 1) / 2.0) as integer)
-            = rfm_segments.fm_score
+        and {{ fm_score('scored.f_score', 'scored.m_score') }} = rfm_segments.fm_score
 
 )
 

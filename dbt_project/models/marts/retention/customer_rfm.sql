@@ -65,20 +65,7 @@ scored as (
 
     select
         rfm_values.*,
-        {%- if var('rfm_score_method') == 'thresholds' %}
-        {%- set cuts = var('rfm_score_thresholds') %}
-        {{ threshold_score('rfm_values.recency_days', cuts['recency_days'], higher_is_better=false) }} as r_score,
-        {{ threshold_score('rfm_values.frequency', cuts['frequency']) }} as f_score,
-        {{ threshold_score('rfm_values.monetary_amount', cuts['monetary_amount']) }} as m_score,
-        {%- elif var('rfm_score_method') == 'quantile' %}
-        {{ tie_aware_score('rfm_values.recency_days', higher_is_better=false) }} as r_score,
-        {{ tie_aware_score('rfm_values.frequency') }} as f_score,
-        {{ tie_aware_score('rfm_values.monetary_amount') }} as m_score,
-        {%- else %}
-        {{ exceptions.raise_compiler_error(
-            "var rfm_score_method must be 'quantile' or 'thresholds', not "
-            ~ var('rfm_score_method')) }}
-        {%- endif %}
+        {{ rfm_scores('rfm_values.recency_days', 'rfm_values.frequency', 'rfm_values.monetary_amount') }},
         rfm_values.recency_days <= cut_points.recency_cut_days as is_recency_high,
         rfm_values.frequency >= cut_points.frequency_cut as is_frequency_high,
         rfm_values.monetary_amount >= cut_points.monetary_cut_amount as is_monetary_high
@@ -91,7 +78,7 @@ with_fm as (
 
     select
         scored.*,
-        cast(floor((scored.f_score + scored.m_score + 1) / 2.0) as integer) as fm_score
+        {{ fm_score('scored.f_score', 'scored.m_score') }} as fm_score
     from scored
 
 ),
