@@ -4,6 +4,7 @@ import dagster as dg
 
 from dagster_project.defs.ingestion import definitions as ingestion
 from dagster_project.defs.orchestration import definitions as orchestration
+from dagster_project.defs.predictions import definitions as predictions
 from dagster_project.defs.publishing import definitions as publishing
 from dagster_project.defs.quality import definitions as quality
 from dagster_project.defs.shared.warehouse import Warehouse
@@ -12,6 +13,7 @@ from dagster_project.defs.transform import definitions as transform
 defs = dg.Definitions.merge(
     ingestion.defs,
     transform.defs,
+    predictions.defs,
     quality.defs,
     publishing.defs,
     orchestration.defs,

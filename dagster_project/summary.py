@@ -37,6 +37,8 @@ TABLES = (
     ("marts", "survey_responses"),
     ("marts", "customer_identifiers"),
     ("marts", "identity_audit"),
+    ("marts", "customer_purchase_days"),
+    ("marts", "customer_predictions"),
 )
 
 
@@ -67,6 +69,26 @@ def main() -> int:
             print(
                 f"{month}: GMV {gmv:,.2f}, AOV {aov:,.2f}, refund rate {refund_rate:.2%}, "
                 f"churn rate {churn_rate:.2%}, NPS {nps if nps is not None else '-'}"
+            )
+        fit = con.execute(
+            "select r, alpha, a, b, p, q, gamma from marts.clv_model_params where as_of_date = ?",
+            [settings.as_of],
+        ).fetchone()
+        if fit is not None:
+            print(
+                "BG/NBD r={:.3f} alpha={:.2f} days a={:.3f} b={:.3f}; "
+                "Gamma-Gamma p={:.2f} q={:.2f} gamma={:.2f}".format(*fit)
+            )
+        holdout = con.execute(
+            "select calibration_end_date, holdout_days, predicted_purchases_per_customer,"
+            " actual_purchases_per_customer, mean_absolute_error, baseline_mean_absolute_error"
+            " from marts.clv_holdout_validation where bucket_number = 0"
+        ).fetchone()
+        if holdout is not None:
+            end, days, predicted, actual, mae, baseline = holdout
+            print(
+                f"Holdout {days} days after {end}: predicted {predicted:.3f}, actual {actual:.3f} "
+                f"purchase days per customer; MAE {mae:.3f} (naive baseline {baseline:.3f})"
             )
         truth = settings.ground_truth / "identities.csv" if settings.ground_truth else None
         if truth is not None and truth.is_file():

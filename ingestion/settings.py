@@ -47,6 +47,9 @@ class Settings:
     # The demo generator's ground truth folder (identities.csv): identity quality is measured
     # against it when set. A real shop has none.
     ground_truth: Path | None = None
+    # libpq connection string of the `postgres` dbt target, for Python assets that read and write
+    # the marts there (the same FUGOU_PG_* variables as profiles.yml, with the same defaults)
+    postgres_dsn: str = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 
     def __post_init__(self) -> None:
         if not self.pii_key:
@@ -107,4 +110,23 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if published
         else warehouse.with_name(f"{warehouse.stem}_bi.duckdb"),
         ground_truth=Path(env["FUGOU_GROUND_TRUTH"]) if env.get("FUGOU_GROUND_TRUTH") else None,
+        postgres_dsn=_postgres_dsn(env),
     )
+
+
+def _postgres_dsn(env: dict[str, str]) -> str:
+    parts = {
+        "host": env.get("FUGOU_PG_HOST", "127.0.0.1"),
+        "port": env.get("FUGOU_PG_PORT", "5432"),
+        "user": env.get("FUGOU_PG_USER", "postgres"),
+        "password": env.get("FUGOU_PG_PASSWORD", ""),
+        "dbname": env.get("FUGOU_PG_DATABASE", "test"),
+    }
+    return " ".join(f"{name}={_libpq_quoted(value)}" for name, value in parts.items() if value)
+
+
+def _libpq_quoted(value: str) -> str:
+    """A value as libpq's key=value syntax reads it: quoted when it holds a space or a quote."""
+    if value and not any(c in value for c in " '\\"):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -27,6 +27,9 @@ MART_TABLES = [
     "customer_identifiers",
     "identity_changes",  # a second night on the same files changes no id
     "identity_audit",
+    "customer_predictions",  # the model fits are deterministic
+    "clv_model_params",
+    "clv_holdout_validation",
 ]
 
 
@@ -67,6 +70,8 @@ def test_every_asset_materialises_and_every_check_passes(demo_env):
         "marts/customer_rfm",
         "marts/repurchase_monthly",
         "published/bi_marts",
+        "marts/customer_predictions",
+        "marts/clv_holdout_validation",
     } <= materialized
     evaluations = [
         e.event_specific_data
@@ -202,3 +207,34 @@ def test_second_run_on_the_same_files_changes_nothing(demo_env):
     assert _marts(warehouse) == first_marts
     ledger = query(warehouse, "select count(*), count(distinct file_sha256) from raw.file_ledger")
     assert ledger[0][0] == ledger[0][1]
+
+
+def test_predictions_cover_every_buyer_and_are_published(demo_env):
+    _, warehouse, first, *_ = demo_env
+    assert query(
+        warehouse,
+        """
+        select count(*) from marts.customer_purchase_days days
+        left join marts.customer_predictions predictions using (customer_id)
+        where predictions.customer_id is null
+        """,
+    ) == [(0,)]
+    (buyers, predicted) = query(
+        warehouse,
+        "select (select count(distinct customer_id) from marts.customer_purchase_days),"
+        " (select count(*) from marts.customer_predictions)",
+    )[0]
+    assert buyers == predicted > 0
+    (published,) = [
+        e.materialization.metadata["tables"].value
+        for e in first.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["published", "bi_marts"])
+    ]
+    assert published["customer_predictions"] == predicted
+    # the shop's own holdout: the model is no worse than assuming each buyer keeps their rate
+    ((mae, baseline),) = query(
+        warehouse,
+        "select mean_absolute_error, baseline_mean_absolute_error"
+        " from marts.clv_holdout_validation where calibration_repeat_purchases = 'all'",
+    )
+    assert mae < baseline

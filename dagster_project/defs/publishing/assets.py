@@ -12,6 +12,10 @@ MARTS = [
     "customer_rfm",
     "customer_ltv",
     "repurchase_monthly",
+    # written by the predictions assets, so published only once they have run
+    "clv_model_params",
+    "customer_predictions",
+    "clv_holdout_validation",
 ]
 
 

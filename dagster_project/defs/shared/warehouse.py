@@ -4,18 +4,25 @@ DuckDB allows one writer process, and any other process holding the file (even r
 that writer fail. So every asset that touches the file runs in the `duckdb_warehouse` pool with
 a limit of one, connections are opened per use and closed before the next step (dbt runs in its
 own process), and BI tools read the separately published copy, never this file.
+
+Python assets that read marts and write prediction tables do so on the dbt target in use
+(`read_frame`, `write_table`), so they run on the DuckDB default and on PostgreSQL alike.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
+import psycopg2
 
 from ingestion.settings import Settings, load_settings
+from predictions.tables import TableSpec
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 
@@ -39,6 +46,100 @@ class Warehouse(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+    def read_frame(self, sql: str) -> pd.DataFrame:
+        """A query's result from the warehouse of the dbt target in use."""
+        settings = self.settings()
+        if settings.dbt_target == "duckdb":
+            with self.connect(read_only=True) as con:
+                return con.execute(sql).df()
+        with closing(psycopg2.connect(settings.postgres_dsn)) as conn, conn.cursor() as cur:
+            cur.execute(sql)
+            columns = [d.name for d in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=columns)
+
+    def write_table(self, spec: TableSpec, frame: pd.DataFrame) -> int:
+        """Replace the table's rows (or those sharing `spec.replace_rows_by` values with the
+        frame) by the frame, in one transaction: a failed write leaves the old rows. The table is
+        created from the spec, and recreated if its columns differ from it."""
+        frame = spec.conform(frame)
+        if self.settings().dbt_target == "duckdb":
+            with self.connect() as con:
+                _write_duckdb(con, spec, frame)
+        else:
+            dsn = self.settings().postgres_dsn
+            # closing() closes the connection; `conn` as a context commits or rolls back
+            with closing(psycopg2.connect(dsn)) as conn, conn, conn.cursor() as cur:
+                _write_postgres(cur, spec, frame)
+        return len(frame)
+
+
+def _ddl(spec: TableSpec) -> str:
+    columns = ", ".join(f'"{name}" {sql_type}' for name, sql_type in spec.columns)
+    return f'create table "{spec.schema}"."{spec.name}" ({columns})'
+
+
+def _delete(spec: TableSpec, frame: pd.DataFrame) -> tuple[str, list]:
+    """The delete that makes room for the frame's rows, with its parameters."""
+    target = f'"{spec.schema}"."{spec.name}"'
+    if not spec.replace_rows_by:
+        return f"delete from {target}", []
+    keys = frame[list(spec.replace_rows_by)].drop_duplicates()
+    if keys.empty:
+        return f"delete from {target} where false", []
+    match = " and ".join(f'"{c}" = %s' for c in spec.replace_rows_by)
+    where = " or ".join(f"({match})" for _ in range(len(keys)))
+    params = [None if pd.isna(v) else v for row in keys.itertuples(index=False) for v in row]
+    return f"delete from {target} where {where}", params
+
+
+def _write_duckdb(con: duckdb.DuckDBPyConnection, spec: TableSpec, frame: pd.DataFrame) -> None:
+    con.execute("begin")
+    try:
+        con.execute(f'create schema if not exists "{spec.schema}"')
+        existing = con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? and table_catalog = current_database() "
+            "order by ordinal_position",
+            [spec.schema, spec.name],
+        ).fetchall()
+        if [name for (name,) in existing] != spec.column_names:
+            con.execute(f'drop table if exists "{spec.schema}"."{spec.name}"')
+            con.execute(_ddl(spec))
+        delete, params = _delete(spec, frame)
+        con.execute(delete.replace("%s", "?"), params)
+        con.register("fugou_frame", frame)
+        columns = ", ".join(f'"{c}"' for c in spec.column_names)
+        con.execute(
+            f'insert into "{spec.schema}"."{spec.name}" ({columns}) select {columns} from fugou_frame'
+        )
+        con.unregister("fugou_frame")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _write_postgres(cur, spec: TableSpec, frame: pd.DataFrame) -> None:
+    """Inside the caller's transaction (psycopg2 commits when its `with` block ends)."""
+    cur.execute(f'create schema if not exists "{spec.schema}"')
+    cur.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = %s and table_name = %s order by ordinal_position",
+        [spec.schema, spec.name],
+    )
+    if [name for (name,) in cur.fetchall()] != spec.column_names:
+        cur.execute(f'drop table if exists "{spec.schema}"."{spec.name}"')
+        cur.execute(_ddl(spec))
+    cur.execute(*_delete(spec, frame))
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="")
+    buffer.seek(0)
+    columns = ", ".join(f'"{c}"' for c in spec.column_names)
+    cur.copy_expert(
+        f'copy "{spec.schema}"."{spec.name}" ({columns}) from stdin with (format csv, null \'\')',
+        buffer,
+    )
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict:

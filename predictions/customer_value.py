@@ -1,0 +1,153 @@
+"""Per-customer predictions from fitted BG/NBD and Gamma-Gamma models, in days.
+
+Definitions (each chosen where the issue left room; DECISIONLOG.md has the reasons):
+- 12-month CLV: expected purchases in each of the next 12 months (of 365/12 days) × expected spend
+  per purchase, each month discounted at the monthly equivalent of an annual rate.
+- Churn probability: P(no purchase in the next `churn_horizon_days`) = P(dead) + P(alive) ·
+  ((α+T)/(α+T+h))^(r+x). Unlike P(alive), which BG/NBD fixes at 1 for anyone who never bought
+  twice, it falls with time for one-time buyers too.
+- Expected next purchase date: the median wait for a customer still alive (bgnbd module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from predictions import bgnbd, gamma_gamma
+
+DAYS_PER_MONTH = 365.0 / 12
+
+
+@dataclass(frozen=True)
+class ValueSettings:
+    discount_rate_annual: float = 0.10
+    churn_horizon_days: int = 180
+    # (lowest churn probability, band), highest first: the first band whose bound is reached
+    churn_risk_bands: tuple[tuple[float, str], ...] = (
+        (0.95, "very_high"),
+        (0.85, "high"),
+        (0.6, "medium"),
+        (0.0, "low"),
+    )
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.discount_rate_annual < 1:
+            raise ValueError("discount_rate_annual must be in [0, 1), e.g. 0.10 for 10% a year")
+        if self.churn_horizon_days <= 0:
+            raise ValueError("churn_horizon_days must be positive")
+        bounds = [bound for bound, _ in self.churn_risk_bands]
+        if bounds != sorted(bounds, reverse=True) or bounds[-1] != 0.0:
+            raise ValueError("churn_risk_bands must run from the highest bound down to 0.0")
+
+
+@dataclass(frozen=True)
+class FittedModels:
+    bgnbd: bgnbd.BgNbdFit
+    gamma_gamma: gamma_gamma.GammaGammaFit
+
+
+def fit_models(summary: pd.DataFrame) -> FittedModels:
+    """Both models on one summary (occasions.summarise). Gamma-Gamma is fitted on repeat
+    customers whose repeat purchases have a positive mean (fully refunded ones carry no spend)."""
+    frequency = bgnbd.fit(summary["x"], summary["t_x"], summary["T"])
+    spenders = summary[(summary["x"] > 0) & (summary["mean_repeat_value"] > 0)]
+    spend = gamma_gamma.fit(spenders["x"], spenders["mean_repeat_value"])
+    return FittedModels(frequency, spend)
+
+
+def model_params(models: FittedModels, as_of: dt.date) -> pd.DataFrame:
+    """One row, as marts.clv_model_params."""
+    frequency, spend = models.bgnbd, models.gamma_gamma
+    return pd.DataFrame(
+        [
+            {
+                "calibration_end_date": as_of,
+                "time_unit": "day",
+                "r": frequency.params.r,
+                "alpha": frequency.params.alpha,
+                "a": frequency.params.a,
+                "b": frequency.params.b,
+                "bgnbd_log_likelihood": frequency.log_likelihood,
+                "bgnbd_customers": frequency.customers,
+                "p": spend.params.p,
+                "q": spend.params.q,
+                "gamma": spend.params.gamma,
+                "gamma_gamma_log_likelihood": spend.log_likelihood,
+                "gamma_gamma_customers": spend.customers,
+                "frequency_value_correlation": spend.frequency_value_correlation,
+                "population_average_order_value_amount": round(
+                    spend.params.population_mean_value, 2
+                ),
+                "as_of_date": as_of,
+            }
+        ]
+    )
+
+
+def churn_probability(params: bgnbd.BgNbdParams, horizon: float, x, t_x, T) -> np.ndarray:
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    p_alive = bgnbd.probability_alive(params, x, t_x, T)
+    silent_if_alive = np.exp(
+        (params.r + x) * (np.log(params.alpha + T) - np.log(params.alpha + T + horizon))
+    )
+    return (1.0 - p_alive) + p_alive * silent_if_alive
+
+
+def discounted_clv(
+    params: bgnbd.BgNbdParams, value: np.ndarray, x, t_x, T, annual_rate: float, months: int = 12
+) -> np.ndarray:
+    monthly_rate = (1.0 + annual_rate) ** (1.0 / 12) - 1.0
+    total = np.zeros(len(np.asarray(x)))
+    previous = np.zeros_like(total)
+    for month in range(1, months + 1):
+        cumulative = bgnbd.expected_purchases(params, month * DAYS_PER_MONTH, x, t_x, T)
+        total += (cumulative - previous) / (1.0 + monthly_rate) ** month
+        previous = cumulative
+    return total * value
+
+
+def risk_band(probability: np.ndarray, bands: tuple[tuple[float, str], ...]) -> np.ndarray:
+    result = np.full(len(probability), bands[-1][1], dtype=object)
+    for bound, name in reversed(bands):
+        result[probability >= bound] = name
+    return result
+
+
+def predict(
+    summary: pd.DataFrame, models: FittedModels, as_of: dt.date, settings: ValueSettings
+) -> pd.DataFrame:
+    """One row per customer of `summary` (index customer_id), columns as marts.customer_predictions."""
+    params = models.bgnbd.params
+    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
+    mean_value = summary["mean_repeat_value"].to_numpy(dtype=float)
+    # A repeat buyer whose repeat purchases were all refunded tells nothing about spend.
+    spend_x = np.where(mean_value > 0, x, 0.0)
+    value = gamma_gamma.expected_mean_value(models.gamma_gamma.params, spend_x, mean_value)
+    churn = churn_probability(params, settings.churn_horizon_days, x, t_x, T)
+    wait = bgnbd.median_time_to_next_purchase(params, x, T)
+    next_date = pd.Timestamp(as_of) + pd.to_timedelta(np.ceil(np.maximum(wait, 1.0)), unit="D")
+    frame = pd.DataFrame(
+        {
+            "customer_id": summary.index.to_numpy(),
+            "repeat_purchase_count": x.astype(np.int64),
+            "recency_days": t_x.astype(np.int64),
+            "customer_age_days": T.astype(np.int64),
+            "p_alive": bgnbd.probability_alive(params, x, t_x, T),
+            "expected_purchases_30d": bgnbd.expected_purchases(params, 30, x, t_x, T),
+            "expected_purchases_90d": bgnbd.expected_purchases(params, 90, x, t_x, T),
+            "expected_purchases_365d": bgnbd.expected_purchases(params, 365, x, t_x, T),
+            "expected_average_order_value_amount": np.round(value, 2),
+            "clv_12m_amount": np.round(
+                discounted_clv(params, value, x, t_x, T, settings.discount_rate_annual), 2
+            ),
+            "churn_probability": churn,
+            "churn_risk_band": risk_band(churn, settings.churn_risk_bands),
+            "expected_next_purchase_date": next_date.date,
+            "as_of_date": as_of,
+        }
+    )
+    return frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
