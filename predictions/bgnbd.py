@@ -18,12 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
-from threadpoolctl import threadpool_limits
+from scipy import special
 
-
-class FitError(RuntimeError):
-    """The data cannot support a fit (too few customers or repeaters), or the optimiser failed."""
+from predictions.likelihood import FitError, maximise
 
 
 @dataclass(frozen=True)
@@ -40,6 +37,7 @@ class BgNbdFit:
     log_likelihood: float
     customers: int
     iterations: int
+    penalty: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -177,8 +175,9 @@ def _neg_log_likelihood(log_params: np.ndarray, d: _Data) -> tuple[float, np.nda
     return -float(ll), -grad
 
 
-def fit(x, t_x, T) -> BgNbdFit:
-    """Maximum-likelihood BG/NBD parameters for customers summarised by (x, t_x, T)."""
+def fit(x, t_x, T, penalty: float = 0.0) -> BgNbdFit:
+    """Maximum-likelihood BG/NBD parameters for customers summarised by (x, t_x, T)
+    (penalised towards the start when `penalty` > 0: see predictions.likelihood)."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     _validate(x, t_x, T)
     if not (x > 0).any():
@@ -186,24 +185,14 @@ def fit(x, t_x, T) -> BgNbdFit:
     data = _prepare(x, t_x, T)
     # Start where the rate is about one purchase per mean customer age and half drop out.
     start = np.log([1.0, max(float(np.mean(T)), 1e-6), 1.0, 1.0])
-    with threadpool_limits(1):
-        result = optimize.minimize(
-            _neg_log_likelihood,
-            start,
-            args=(data,),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-20.0, 20.0)] * 4,
-            options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-7},
-        )
-    if not result.success or not np.isfinite(result.fun):
-        raise FitError(f"BG/NBD fit did not converge: {result.message}")
-    r, alpha, a, b = (float(v) for v in np.exp(result.x))
+    best = maximise(_neg_log_likelihood, start, (data,), penalty, "BG/NBD")
+    r, alpha, a, b = (float(v) for v in best.params)
     return BgNbdFit(
         params=BgNbdParams(r=r, alpha=alpha, a=a, b=b),
-        log_likelihood=-float(result.fun),
+        log_likelihood=best.log_likelihood,
         customers=len(x),
-        iterations=int(result.nit),
+        iterations=best.iterations,
+        penalty=penalty,
     )
 
 

@@ -26,6 +26,9 @@ DAYS_PER_MONTH = 365.0 / 12
 class ValueSettings:
     discount_rate_annual: float = 0.10
     churn_horizon_days: int = 180
+    # keeps fits on a handful of customers finite (predictions.likelihood); on the demo's
+    # 6,000 customers it moves no parameter by 0.1%
+    fit_penalty: float = 0.01
     # (lowest churn probability, band), highest first: the first band whose bound is reached
     churn_risk_bands: tuple[tuple[float, str], ...] = (
         (0.95, "very_high"),
@@ -50,12 +53,12 @@ class FittedModels:
     gamma_gamma: gamma_gamma.GammaGammaFit
 
 
-def fit_models(summary: pd.DataFrame) -> FittedModels:
+def fit_models(summary: pd.DataFrame, penalty: float = 0.0) -> FittedModels:
     """Both models on one summary (occasions.summarise). Gamma-Gamma is fitted on repeat
     customers whose repeat purchases have a positive mean (fully refunded ones carry no spend)."""
-    frequency = bgnbd.fit(summary["x"], summary["t_x"], summary["T"])
+    frequency = bgnbd.fit(summary["x"], summary["t_x"], summary["T"], penalty)
     spenders = summary[(summary["x"] > 0) & (summary["mean_repeat_value"] > 0)]
-    spend = gamma_gamma.fit(spenders["x"], spenders["mean_repeat_value"])
+    spend = gamma_gamma.fit(spenders["x"], spenders["mean_repeat_value"], penalty)
     return FittedModels(frequency, spend)
 
 
@@ -79,6 +82,7 @@ def model_params(models: FittedModels, as_of: dt.date) -> pd.DataFrame:
                 "gamma_gamma_log_likelihood": spend.log_likelihood,
                 "gamma_gamma_customers": spend.customers,
                 "frequency_value_correlation": spend.frequency_value_correlation,
+                "fit_penalty": frequency.penalty,
                 "population_average_order_value_amount": round(
                     spend.params.population_mean_value, 2
                 ),

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
-from threadpoolctl import threadpool_limits
+from scipy import special
 
-from predictions.bgnbd import FitError
+from predictions.likelihood import FitError, maximise
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,7 @@ class GammaGammaFit:
     log_likelihood: float
     customers: int
     frequency_value_correlation: float
+    penalty: float = 0.0
 
 
 def _neg_log_likelihood(log_params: np.ndarray, x, m, w) -> tuple[float, np.ndarray]:
@@ -60,8 +60,9 @@ def _neg_log_likelihood(log_params: np.ndarray, x, m, w) -> tuple[float, np.ndar
     return -float((w * ll).sum()), -grad * np.array([p, q, gamma])
 
 
-def fit(x, mean_value) -> GammaGammaFit:
-    """Maximum-likelihood Gamma-Gamma parameters from repeat customers' (x, m̄).
+def fit(x, mean_value, penalty: float = 0.0) -> GammaGammaFit:
+    """Maximum-likelihood Gamma-Gamma parameters from repeat customers' (x, m̄) (penalised
+    towards the start when `penalty` > 0: see predictions.likelihood).
 
     Customers with x = 0 carry no spend information in this model and must be left out by the
     caller, as must non-positive means (refunded purchases): the model is for positive spend.
@@ -77,27 +78,17 @@ def fit(x, mean_value) -> GammaGammaFit:
     pairs, weight = np.unique(np.column_stack([x, m]), axis=0, return_counts=True)
     ux, um, uw = pairs[:, 0], pairs[:, 1], weight.astype(float)
     start = np.log([1.0, 2.0, max(float(np.mean(m)), 1e-6)])
-    with threadpool_limits(1):
-        result = optimize.minimize(
-            _neg_log_likelihood,
-            start,
-            args=(ux, um, uw),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-20.0, 20.0)] * 3,
-            options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-7},
-        )
-    if not result.success or not np.isfinite(result.fun):
-        raise FitError(f"Gamma-Gamma fit did not converge: {result.message}")
-    p, q, gamma = (float(v) for v in np.exp(result.x))
+    best = maximise(_neg_log_likelihood, start, (ux, um, uw), penalty, "Gamma-Gamma")
+    p, q, gamma = (float(v) for v in best.params)
     if q <= 1:
         raise FitError(f"Gamma-Gamma fit gave q = {q:.3f} ≤ 1: the mean spend is unbounded")
     correlation = float(np.corrcoef(x, m)[0, 1]) if np.ptp(x) > 0 and np.ptp(m) > 0 else 0.0
     return GammaGammaFit(
         params=GammaGammaParams(p=p, q=q, gamma=gamma),
-        log_likelihood=-float(result.fun),
+        log_likelihood=best.log_likelihood,
         customers=len(x),
         frequency_value_correlation=correlation,
+        penalty=penalty,
     )
 
 

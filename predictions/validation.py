@@ -36,14 +36,16 @@ class HoldoutValidation:
         return self.by_bucket.loc[self.by_bucket["calibration_repeat_purchases"] == "all"].iloc[0]
 
 
-def validate(purchases: pd.DataFrame, as_of: dt.date, holdout_days: int) -> HoldoutValidation:
+def validate(
+    purchases: pd.DataFrame, as_of: dt.date, holdout_days: int, penalty: float = 0.0
+) -> HoldoutValidation:
     if holdout_days <= 0:
         raise ValueError("holdout_days must be positive")
     calibration_end = as_of - dt.timedelta(days=holdout_days)
     calibration = occasions.summarise(purchases, calibration_end)
     if calibration.empty:
         raise bgnbd.FitError(f"no purchases on or before the calibration end {calibration_end}")
-    fit = bgnbd.fit(calibration["x"], calibration["t_x"], calibration["T"])
+    fit = bgnbd.fit(calibration["x"], calibration["t_x"], calibration["T"], penalty)
     x, t_x, T = (calibration[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     actual = (
         occasions.occasions_between(purchases, calibration_end, as_of)

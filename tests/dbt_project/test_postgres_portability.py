@@ -1,9 +1,16 @@
 """The same marts on PostgreSQL through dbt-postgres: how a shop moves to a shared warehouse."""
 
+import dagster as dg
 import duckdb
+import pandas as pd
 import psycopg2
 import pytest
 
+from dagster_project.defs.predictions.assets import (
+    clv_holdout_validation,
+    customer_value_predictions,
+)
+from dagster_project.defs.shared.warehouse import Warehouse
 from ingestion.copy_to_postgres import copy_raw_schema
 from ingestion.loader import load_landing
 from tests.conftest import DBT_DIR, PII_KEY, postgres_answers, query, run_dbt
@@ -22,6 +29,7 @@ MARTS = {
     "customer_category_rfm": "customer_id, category_name",
     "customer_identifiers": "identifier_type, identifier_value",
     "customer_lifecycle": "customer_id",
+    "customer_purchase_days": "customer_id, purchase_date",
     "customer_ltv": "customer_id",
     "customer_rfm": "customer_id",
     "customer_social_profile": "customer_id",
@@ -102,3 +110,50 @@ def test_mart_is_identical_on_duckdb_and_postgres(both_warehouses, mart):
         pg_rows = cur.fetchall()
     assert len(duck_rows) > 0
     assert _normalise(pg_rows) == _normalise(duck_rows)
+
+
+PREDICTION_TABLES = {
+    "customer_predictions": "customer_id",
+    "clv_model_params": "as_of_date",
+    "clv_holdout_validation": "bucket_number",
+}
+
+
+@pytest.fixture(scope="module")
+def predictions_on_both(both_warehouses):
+    """The predictions assets run once per target, reading and writing that target's marts."""
+    for target in ("duckdb", "postgres"):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("FUGOU_DBT_TARGET", target)
+            mp.setenv("FUGOU_PG_DATABASE", DATABASE)
+            mp.setenv("FUGOU_WAREHOUSE", str(both_warehouses))
+            mp.setenv("FUGOU_PII_KEY", PII_KEY.decode())
+            mp.setenv("FUGOU_AS_OF", AS_OF)
+            result = dg.materialize(
+                [customer_value_predictions, clv_holdout_validation],
+                resources={"warehouse": Warehouse()},
+                instance=dg.DagsterInstance.ephemeral(),
+            )
+            assert result.success
+    return both_warehouses
+
+
+@pytest.mark.parametrize("table", sorted(PREDICTION_TABLES))
+def test_predictions_are_the_same_on_duckdb_and_postgres(predictions_on_both, table):
+    key = PREDICTION_TABLES[table]
+    with duckdb.connect(str(predictions_on_both), read_only=True) as con:
+        duck = con.execute(f"select * from marts.{table} order by {key}").df()
+    with psycopg2.connect(DSN) as pg, pg.cursor() as cur:
+        cur.execute(f"select * from marts.{table} order by {key}")
+        pg_frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+    assert len(duck) > 0
+    assert list(pg_frame.columns) == list(duck.columns)
+    for column in duck.columns:
+        if pd.api.types.is_float_dtype(duck[column]):
+            assert pg_frame[column].astype(float).to_numpy() == pytest.approx(
+                duck[column].to_numpy(), rel=1e-9, nan_ok=True
+            ), column
+        elif pd.api.types.is_datetime64_any_dtype(duck[column]):
+            assert list(pd.to_datetime(pg_frame[column])) == list(duck[column]), column
+        else:
+            assert list(map(str, pg_frame[column])) == list(map(str, duck[column])), column

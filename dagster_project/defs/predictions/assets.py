@@ -23,10 +23,12 @@ class CustomerValueConfig(dg.Config):
 
     discount_rate_annual: float = 0.10  # discount rate of the 12-month CLV, a year
     churn_horizon_days: int = 180  # churn probability = P(no purchase in this many days)
+    fit_penalty: float = 0.01  # keeps fits on few customers finite (predictions.likelihood)
 
 
 class HoldoutConfig(dg.Config):
     holdout_days: int = 180  # the last days of history held out to test the model on
+    fit_penalty: float = 0.01
 
 
 @dg.multi_asset(
@@ -51,13 +53,14 @@ def customer_value_predictions(
     context: dg.AssetExecutionContext, config: CustomerValueConfig, warehouse: Warehouse
 ):
     as_of = warehouse.settings().as_of
-    summary = occasions.summarise(warehouse.read_frame(PURCHASES_SQL), as_of)
-    models = customer_value.fit_models(summary)
-    context.log.info(f"fitted for {as_of}: {models}")
     settings = customer_value.ValueSettings(
         discount_rate_annual=config.discount_rate_annual,
         churn_horizon_days=config.churn_horizon_days,
+        fit_penalty=config.fit_penalty,
     )
+    summary = occasions.summarise(warehouse.read_frame(PURCHASES_SQL), as_of)
+    models = customer_value.fit_models(summary, settings.fit_penalty)
+    context.log.info(f"fitted for {as_of}: {models}")
     predictions = customer_value.predict(summary, models, as_of, settings)
     params = customer_value.model_params(models, as_of)
     warehouse.write_table(tables.table("clv_model_params"), params)
@@ -101,7 +104,7 @@ def customer_value_predictions(
 def clv_holdout_validation(config: HoldoutConfig, warehouse: Warehouse) -> dg.MaterializeResult:
     settings = warehouse.settings()
     result = validation.validate(
-        warehouse.read_frame(PURCHASES_SQL), settings.as_of, config.holdout_days
+        warehouse.read_frame(PURCHASES_SQL), settings.as_of, config.holdout_days, config.fit_penalty
     )
     warehouse.write_table(tables.table("clv_holdout_validation"), result.by_bucket)
     png = validation.chart_png(result)
