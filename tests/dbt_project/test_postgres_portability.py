@@ -28,8 +28,11 @@ MARTS = {
     "cohort_retention_monthly": "cohort_month_start_date, months_since_first_purchase",
     "customer_category_rfm": "customer_id, category_name",
     "customer_identifiers": "identifier_type, identifier_value",
+    "cross_sell_evaluation": "method",
     "customer_lifecycle": "customer_id",
+    "customer_next_products": "customer_id, recommendation_rank",
     "customer_purchase_days": "customer_id, purchase_date",
+    "customer_replenishment_due": "customer_id, category_name",
     "customer_ltv": "customer_id",
     "customer_rfm": "customer_id",
     "customer_social_profile": "customer_id",
@@ -42,6 +45,7 @@ MARTS = {
     "identity_audit": "section, label, identifier_type",
     "loyalty_members": "member_id",
     "points_ledger": "event_at",
+    "product_pairs": "relation, product_a_code, product_b_code",
     "purchase_interval_distribution": "category_name, band_number",
     "repurchase_monthly": "month_start_date",
     "repurchase_quarterly": "quarter_start_date",
@@ -50,6 +54,14 @@ MARTS = {
     "shop_kpis_monthly": "month_start_date",
     "survey_responses": "response_key",
     "tag_summary": "tag, tag_value",
+}
+
+# The fixtures hold a few dozen customers: thresholds meant for a shop's thousands would leave
+# the replenishment and cross-sell marts empty, and an empty mart compares nothing.
+SMALL_SHOP_VARS = {
+    "replenishment_min_intervals": 1,
+    "replenishment_min_repeat_buyer_share": 0,
+    "cross_sell_min_pair_count": 1,
 }
 
 # marts this test cannot compare after one night, and where they are compared instead
@@ -84,7 +96,7 @@ def both_warehouses(tmp_path_factory):
         write_modern_sources(tmp_path / "landing")
         write_identity_cases(tmp_path / "landing" / "identity_cases")
         load_landing(con, write_hand_shop(tmp_path / "landing"), PII_KEY)
-    run_dbt(["build"], warehouse, AS_OF, tmp_path / "duck")
+    run_dbt(["build"], warehouse, AS_OF, tmp_path / "duck", variables=SMALL_SHOP_VARS)
     copy_raw_schema(warehouse, DSN)
     run_dbt(
         ["build"],
@@ -93,6 +105,7 @@ def both_warehouses(tmp_path_factory):
         tmp_path / "pg",
         target="postgres",
         extra_env={"FUGOU_PG_DATABASE": DATABASE},
+        variables=SMALL_SHOP_VARS,
     )
     return warehouse
 
