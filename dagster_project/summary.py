@@ -90,6 +90,21 @@ def main() -> int:
                 f"Holdout {days} days after {end}: predicted {predicted:.3f}, actual {actual:.3f} "
                 f"purchase days per customer; MAE {mae:.3f} (naive baseline {baseline:.3f})"
             )
+        hit_rates = dict(
+            con.execute(
+                "select method, hit_rate from marts.cross_sell_evaluation order by method"
+            ).fetchall()
+        )
+        if hit_rates:
+            print(
+                "Cross-sell hit rate at 10 (90-day time split): "
+                f"{hit_rates['cross_sell']:.1%} (popularity baseline {hit_rates['popularity']:.1%})"
+            )
+        due = con.execute(
+            "select replenishment_status, count(*) from marts.customer_replenishment_due"
+            " group by 1 order by 1"
+        ).fetchall()
+        print("Replenishment: " + ", ".join(f"{status} {n:,}" for status, n in due))
         truth = settings.ground_truth / "identities.csv" if settings.ground_truth else None
         if truth is not None and truth.is_file():
             quality = measure_warehouse(con, truth, settings.pii_key)

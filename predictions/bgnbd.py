@@ -7,9 +7,12 @@ summarised by x (repeat purchases), t_x (time of the last purchase since the fir
 since the first purchase), all in one time unit.
 
 The fit maximises the likelihood (their equation 6) with an analytic gradient, on log parameters.
-Customers with the same (x, t_x, T) contribute the same term, so they are fitted once with a
-weight: with purchase dates in whole days most of a shop's customers share their triple with
-others, and the fit costs the number of distinct triples, not of customers.
+What makes a million customers fit in about half a second here (bench/clv_fit.py):
+- terms that depend only on x are computed once per distinct x;
+- customers with the same (x, t_x, T) contribute the same term and are fitted once, weighted (all
+  one-time buyers of the same day share one row);
+- logarithms of α+T and α+t_x are taken once per distinct age (a few thousand in whole days);
+- every evaluation works in preallocated arrays.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Definitions (each chosen where the issue left room; DECISIONLOG.md has the reaso
   per purchase, each month discounted at the monthly equivalent of an annual rate.
 - Churn probability: P(no purchase in the next `churn_horizon_days`) = P(dead) + P(alive) ·
   ((α+T)/(α+T+h))^(r+x). Unlike P(alive), which BG/NBD fixes at 1 for anyone who never bought
-  twice, it falls with time for one-time buyers too.
+  twice, it rises with the time since a one-time buyer's purchase too.
 - Expected next purchase date: the median wait for a customer still alive (bgnbd module).
 """
 

@@ -4,5 +4,12 @@ from dagster_project.defs.predictions.assets import (
     clv_holdout_validation,
     customer_value_predictions,
 )
+from dagster_project.defs.predictions.checks import (
+    clv_holdout_beats_naive_baseline,
+    customer_predictions_expectations,
+)
 
-defs = dg.Definitions(assets=[customer_value_predictions, clv_holdout_validation])
+defs = dg.Definitions(
+    assets=[customer_value_predictions, clv_holdout_validation],
+    asset_checks=[customer_predictions_expectations, clv_holdout_beats_naive_baseline],
+)

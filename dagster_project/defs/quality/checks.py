@@ -3,27 +3,11 @@ identity resolution measured against the demo's ground truth."""
 
 import dagster as dg
 
+from dagster_project.defs.shared.suite_results import suite_check_result
 from dagster_project.defs.shared.warehouse import Warehouse
 from expectations import dim_customers, raw_taobao_orders
 from expectations.identity_quality import measure_warehouse
-from expectations.runner import SuiteOutcome, validate
-
-
-def _result(outcome: SuiteOutcome, rows: int) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        passed=outcome.success,
-        metadata={
-            "rows_validated": rows,
-            "expectations": len(outcome.outcomes),
-            "failed": dg.MetadataValue.md(
-                "\n".join(
-                    f"- {o.expectation} on {o.column}: {o.unexpected_count} unexpected"
-                    for o in outcome.failed
-                )
-                or "none"
-            ),
-        },
-    )
+from expectations.runner import validate
 
 
 @dg.asset_check(
@@ -38,7 +22,7 @@ def raw_taobao_orders_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
     outcome = validate(
         frame, raw_taobao_orders.SUITE_NAME, raw_taobao_orders.expectations(settings.as_of)
     )
-    return _result(outcome, len(frame))
+    return suite_check_result(outcome, len(frame))
 
 
 @dg.asset_check(
@@ -49,7 +33,7 @@ def dim_customers_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect(read_only=True) as con:
         frame = con.sql(f"select {dim_customers.COLUMNS} from marts.dim_customers").df()
     outcome = validate(frame, dim_customers.SUITE_NAME, dim_customers.expectations())
-    return _result(outcome, len(frame))
+    return suite_check_result(outcome, len(frame))
 
 
 IDENTITY_MIN_PRECISION = 0.999

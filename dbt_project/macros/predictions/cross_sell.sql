@@ -134,9 +134,11 @@
 {% endmacro %}
 
 
-{#- The top-k products each customer (with a purchase up to `cutoff`) has not bought: scored by
-    the summed confidence of the pairs leading to them from what they bought (both relations),
-    filled up with the most popular products they have not bought, ties by popularity. -#}
+{#- The top-k products each customer (with a purchase up to `cutoff`) has not bought. Each
+    product's neighbours are the cross_sell_neighbours_per_product products its pairs lead to
+    most surely (confidence summed over both relations); a candidate scores the sum over the
+    customer's products of their neighbour scores. Popular products fill the list up, and break
+    ties. -#}
 {% macro cross_sell_recommendations(lines, pairs, popular, cutoff) %}
     {%- set top_k = var('cross_sell_top_k') -%}
     with
@@ -151,15 +153,32 @@
         select distinct customer_id from owned
     ),
 
+    neighbours as (
+        select product_a_code, product_b_code, score
+        from (
+            select
+                product_a_code,
+                product_b_code,
+                sum(confidence) as score,
+                row_number() over (
+                    partition by product_a_code
+                    order by sum(confidence) desc, product_b_code
+                ) as neighbour_rank
+            from {{ pairs }}
+            group by product_a_code, product_b_code
+        ) as ranked
+        where neighbour_rank <= {{ var('cross_sell_neighbours_per_product') }}
+    ),
+
     from_pairs as (
         select
             owned.customer_id,
-            {{ pairs }}.product_b_code as merchant_code,
-            sum({{ pairs }}.confidence) as score
+            neighbours.product_b_code as merchant_code,
+            sum(neighbours.score) as score
         from owned
-        inner join {{ pairs }}
-            on owned.merchant_code = {{ pairs }}.product_a_code
-        group by owned.customer_id, {{ pairs }}.product_b_code
+        inner join neighbours
+            on owned.merchant_code = neighbours.product_a_code
+        group by owned.customer_id, neighbours.product_b_code
     ),
 
     from_popularity as (
