@@ -2,13 +2,16 @@
 models use (dbt_project/macros/identity/connected_components.sql), on DuckDB and on PostgreSQL,
 against scipy.sparse.csgraph.connected_components on the same edge list, in one run.
 
-    python bench/identity_graph.py [--people 1000000] [--postgres]
+    python bench/identity_graph.py [--people 1000000] [--postgres] [--nodes listed|edge-ends]
 
 The graph: `people` buyers with 1-6 identifiers each (3.25 on average), joined within a person by
 the records that carry them (a spanning tree plus extra edges, 4.1 edges per person in all), and
 placeholder hubs: 20 identifiers each seen with 2,000 random others, each gluing about 2,000
 people into one component (what a junk phone does when no rule blocks it). Node keys look like the
-warehouse's (`phone_hmac:<md5>`). Writes bench/results/identity_graph_<people>.json.
+warehouse's (`phone_hmac:<md5>`). By default the model lists its nodes (`nodes_listed`, as
+int_identity_components does: one row per node, no edges to themselves); `--nodes edge-ends` has
+the materialization take them distinct over the edges' ends instead. Writes
+bench/results/identity_graph_<people>.json.
 """
 
 from __future__ import annotations
@@ -144,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory_limit for the run")
+    parser.add_argument("--nodes", choices=["listed", "edge-ends"], default="listed")
     args = parser.parse_args(argv)
+    listed = args.nodes == "listed"
 
     nodes, src, dst = build_graph(args.people)
     scipy_seconds, labels = scipy_components(nodes, src, dst)
@@ -155,11 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         "components": int(labels.max()) + 1,
         "largest_component": int(np.bincount(labels).max()),
         "scipy_csr_and_components_seconds": round(scipy_seconds, 2),
+        "nodes": args.nodes,
     }
     print(json.dumps(report))
     with tempfile.TemporaryDirectory(prefix="fugou-graph-") as tmp:
         work = Path(tmp)
-        project = write_components_project(work / "project")
+        project = write_components_project(work / "project", "nodes_listed=true" if listed else "")
         warehouse = work / "graph.duckdb"
         with duckdb.connect(str(warehouse)) as con:
             con.register("edge_ids", _edge_frame(src, dst))
@@ -168,7 +174,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"create table {EDGES_SCHEMA}.edges as select"
                 " 'phone_hmac:' || md5(cast(a as varchar)) as from_node_key,"
                 " 'phone_hmac:' || md5(cast(b as varchar)) as to_node_key from edge_ids"
+                + (" where a <> b" if listed else "")
             )
+            if listed:
+                con.execute(
+                    f"insert into {EDGES_SCHEMA}.edges select"
+                    " 'phone_hmac:' || md5(cast(i as varchar)), null from range(?) t(i)",
+                    [nodes],
+                )
             keys = (
                 con.execute(
                     "select 'phone_hmac:' || md5(cast(i as varchar)) from range(?) t(i)", [nodes]
@@ -202,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(json.dumps(report["duckdb"]))
         if args.postgres:
-            report["postgres"] = _postgres(project, work, src, dst, keys, labels, model)
+            report["postgres"] = _postgres(project, work, src, dst, keys, labels, model, listed)
             print(json.dumps(report["postgres"]))
     report["peak_rss_this_process_mb"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
@@ -214,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _postgres(project, work, src, dst, keys, labels, duckdb_model_seconds) -> dict:
+def _postgres(project, work, src, dst, keys, labels, duckdb_model_seconds, listed) -> dict:
     import psycopg2
 
     server = psycopg2.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres")
@@ -225,7 +238,16 @@ def _postgres(project, work, src, dst, keys, labels, duckdb_model_seconds) -> di
     server.close()
     dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={PG_DATABASE}"
     key_of = keys.to_numpy()
-    edges = pd.DataFrame({"f": key_of[src], "t": key_of[dst]})
+    if listed:
+        between = src != dst
+        edges = pd.concat(
+            [
+                pd.DataFrame({"f": key_of[src[between]], "t": key_of[dst[between]]}),
+                pd.DataFrame({"f": key_of, "t": None}),  # an empty field is NULL in COPY csv
+            ]
+        )
+    else:
+        edges = pd.DataFrame({"f": key_of[src], "t": key_of[dst]})
     with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
         cur.execute(f"create schema {EDGES_SCHEMA}")
         cur.execute(f"create table {EDGES_SCHEMA}.edges (from_node_key text, to_node_key text)")

@@ -1,7 +1,10 @@
 {#- Materialization `connected_components`: the model's SQL gives an edge list (columns
     `from_node_key`, `to_node_key`; a node alone needs an edge to itself) and the table built is
     one row per node: `node_key`, `component_key` and `rounds` (how many rounds the computation
-    took).
+    took). With `nodes_listed=true` the model lists its nodes too, each exactly once, as rows
+    whose `to_node_key` is null, and every edge's ends must be among them: the nodes are then
+    read from those rows instead of taken distinct over every edge's two ends (on PostgreSQL a
+    hash aggregate over text, the largest part of the node-id step).
 
     Plain SQL, one statement per step, so it runs on DuckDB and PostgreSQL alike.
 
@@ -28,6 +31,7 @@
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set max_rounds = config.get('max_rounds', 200) -%}
     {%- set hex_digits = config.get('node_id_hex_digits', 15) -%}
+    {%- set nodes_listed = config.get('nodes_listed', false) -%}
     {#- Work tables are temporary (the session's own, never written to the warehouse file). -#}
     {%- set prefix = this.identifier ~ '__cc_' -%}
     {%- set work = {} -%}
@@ -42,6 +46,7 @@
 
     {%- set clock = {'start': modules.datetime.datetime.now()} -%}
     {{ run_hooks(pre_hooks) }}
+    {{ fugou_cc_parallel_hashing() }}
     {{ fugou_cc_drop(work.values()) }}
 
     {%- call statement('cc_edge_keys') -%}
@@ -52,16 +57,27 @@
             {{ fugou_cc_node_id('from_node_key', hex_digits) }} as from_id,
             {{ fugou_cc_node_id('to_node_key', hex_digits) }} as to_id
         from ({{ sql }}) as model_edges
+        {%- if nodes_listed %}
+        where to_node_key is not null
+        {%- endif %}
     {%- endcall -%}
     {{ fugou_cc_analyze(work.edge_keys) }}
     {%- call statement('cc_nodes') -%}
         create temporary table {{ work.nodes }} as
+        {%- if nodes_listed %}
+        select
+            from_node_key as node_key,
+            {{ fugou_cc_node_id('from_node_key', hex_digits) }} as node_id
+        from ({{ sql }}) as model_nodes
+        where to_node_key is null
+        {%- else %}
         select distinct node_key, node_id
         from (
             select from_node_key as node_key, from_id as node_id from {{ work.edge_keys }}
             union all
             select to_node_key, to_id from {{ work.edge_keys }}
         ) as ends
+        {%- endif %}
     {%- endcall -%}
     {%- set shared_ids = run_query(
         'select count(*) - count(distinct node_id) from ' ~ work.nodes
@@ -225,6 +241,26 @@
 
 {% macro postgres__fugou_cc_node_id(key, digits) -%}
     cast(cast('x' || substr(md5({{ key }}), 1, {{ digits }}) as bit({{ 4 * digits }})) as bigint)
+{%- endmacro %}
+
+
+{#- PostgreSQL prices md5 like any cheap function, so it computes the node ids of millions of
+    edges in one process rather than pay for handing the rows over from parallel workers. For
+    this transaction only, make the hand-over cheap: the hashing then spreads over the server's
+    workers (the edges step went from 11.0 s to 6.2 s on the 1M-people bench graph). Steps that
+    read the temporary work tables stay serial: workers cannot see them. -#}
+{% macro fugou_cc_parallel_hashing() -%}
+    {{ return(adapter.dispatch('fugou_cc_parallel_hashing')()) }}
+{%- endmacro %}
+
+{% macro default__fugou_cc_parallel_hashing() -%}
+{%- endmacro %}
+
+{% macro postgres__fugou_cc_parallel_hashing() -%}
+    {%- call statement('cc_parallel') -%}
+        set local parallel_tuple_cost = 0.001;
+        set local parallel_setup_cost = 0
+    {%- endcall -%}
 {%- endmacro %}
 
 
