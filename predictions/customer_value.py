@@ -92,9 +92,10 @@ def model_params(models: FittedModels, as_of: dt.date) -> pd.DataFrame:
     )
 
 
-def churn_probability(params: bgnbd.BgNbdParams, horizon: float, x, t_x, T) -> np.ndarray:
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    p_alive = bgnbd.probability_alive(params, x, t_x, T)
+def churn_probability(
+    params: bgnbd.BgNbdParams, horizon: float, x, T, p_alive: np.ndarray
+) -> np.ndarray:
+    x, T = (np.asarray(v, dtype=float) for v in (x, T))
     silent_if_alive = np.exp(
         (params.r + x) * (np.log(params.alpha + T) - np.log(params.alpha + T + horizon))
     )
@@ -131,7 +132,8 @@ def predict(
     # A repeat buyer whose repeat purchases were all refunded tells nothing about spend.
     spend_x = np.where(mean_value > 0, x, 0.0)
     value = gamma_gamma.expected_mean_value(models.gamma_gamma.params, spend_x, mean_value)
-    churn = churn_probability(params, settings.churn_horizon_days, x, t_x, T)
+    p_alive = bgnbd.probability_alive(params, x, t_x, T)
+    churn = churn_probability(params, settings.churn_horizon_days, x, T, p_alive)
     wait = bgnbd.median_time_to_next_purchase(params, x, T)
     next_date = pd.Timestamp(as_of) + pd.to_timedelta(np.ceil(np.maximum(wait, 1.0)), unit="D")
     frame = pd.DataFrame(
@@ -140,7 +142,7 @@ def predict(
             "repeat_purchase_count": x.astype(np.int64),
             "recency_days": t_x.astype(np.int64),
             "customer_age_days": T.astype(np.int64),
-            "p_alive": bgnbd.probability_alive(params, x, t_x, T),
+            "p_alive": p_alive,
             "expected_purchases_30d": bgnbd.expected_purchases(params, 30, x, t_x, T),
             "expected_purchases_90d": bgnbd.expected_purchases(params, 90, x, t_x, T),
             "expected_purchases_365d": bgnbd.expected_purchases(params, 365, x, t_x, T),

@@ -12,14 +12,11 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display here: render to a file
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from predictions import bgnbd, occasions  # noqa: E402
+from predictions import bgnbd, occasions
 
 TOP_BUCKET = 7  # customers with 7 or more calibration repeat purchases share the last bucket
 
@@ -88,7 +85,9 @@ def _bucket_row(number: int, label: str, group: pd.DataFrame) -> dict:
 def chart_png(validation: HoldoutValidation) -> bytes:
     """Predicted and actual holdout purchases per customer by calibration repeat purchases."""
     rows = validation.by_bucket[validation.by_bucket["bucket_number"] > 0]
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    # A bare Figure renders with the Agg canvas: no display and no pyplot state to clean up.
+    fig = Figure(figsize=(7, 4), dpi=100)
+    ax = fig.subplots()
     labels = rows["calibration_repeat_purchases"]
     ax.plot(labels, rows["actual_purchases_per_customer"], "o-", label="actual")
     ax.plot(labels, rows["predicted_purchases_per_customer"], "s--", label="BG/NBD")
@@ -104,5 +103,4 @@ def chart_png(validation: HoldoutValidation) -> bytes:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    plt.close(fig)
     return buffer.getvalue()

@@ -21,14 +21,17 @@ PURCHASES_SQL = (
 class CustomerValueConfig(dg.Config):
     """Business settings of the predictions, changeable per run in the launchpad."""
 
-    discount_rate_annual: float = 0.10  # discount rate of the 12-month CLV, a year
-    churn_horizon_days: int = 180  # churn probability = P(no purchase in this many days)
-    fit_penalty: float = 0.01  # keeps fits on few customers finite (predictions.likelihood)
+    # discount rate of the 12-month CLV, a year
+    discount_rate_annual: float = customer_value.ValueSettings.discount_rate_annual
+    # churn probability = P(no purchase in this many days)
+    churn_horizon_days: int = customer_value.ValueSettings.churn_horizon_days
+    # keeps fits on few customers finite (predictions.likelihood)
+    fit_penalty: float = customer_value.ValueSettings.fit_penalty
 
 
 class HoldoutConfig(dg.Config):
     holdout_days: int = 180  # the last days of history held out to test the model on
-    fit_penalty: float = 0.01
+    fit_penalty: float = customer_value.ValueSettings.fit_penalty
 
 
 @dg.multi_asset(

@@ -3,6 +3,14 @@
     is what is shipped. Each macro returns a query over CTEs the caller names:
     `lines` holds purchase order lines (customer_id, order_id, merchant_code, created_date). -#}
 
+{#- The purchase order lines the cross-sell macros read, as the `lines` CTE of each model. -#}
+{% macro cross_sell_purchase_lines() %}
+    select customer_id, order_id, merchant_code, created_date
+    from {{ ref('int_order_lines_joined_to_products') }}
+    where is_purchase
+{% endmacro %}
+
+
 {#- Product pairs from the lines up to `cutoff`: bought in one order ('same_order', counted in
     orders), and A then B by one customer 1..N days later ('a_then_b', counted in customers). -#}
 {% macro cross_sell_product_pairs(lines, cutoff) %}
@@ -69,32 +77,40 @@
         group by a.merchant_code, b.merchant_code
     ),
 
+    pair_counts as (
+        select 'same_order' as relation, * from same_order_pairs
+        union all
+        select 'a_then_b' as relation, * from sequence_pairs
+    ),
+
+    product_counts as (
+        select 'same_order' as relation, * from product_orders
+        union all
+        select 'a_then_b' as relation, * from product_customers
+    ),
+
+    base_counts as (
+        select 'same_order' as relation, base_count from order_total
+        union all
+        select 'a_then_b' as relation, base_count from customer_total
+    ),
+
     measured as (
         select
-            'same_order' as relation,
+            pairs.relation,
             pairs.product_a_code,
             pairs.product_b_code,
             pairs.pair_count,
             a.product_count as product_a_count,
             b.product_count as product_b_count,
-            total.base_count
-        from same_order_pairs as pairs
-        inner join product_orders as a on pairs.product_a_code = a.merchant_code
-        inner join product_orders as b on pairs.product_b_code = b.merchant_code
-        cross join order_total as total
-        union all
-        select
-            'a_then_b' as relation,
-            pairs.product_a_code,
-            pairs.product_b_code,
-            pairs.pair_count,
-            a.product_count as product_a_count,
-            b.product_count as product_b_count,
-            total.base_count
-        from sequence_pairs as pairs
-        inner join product_customers as a on pairs.product_a_code = a.merchant_code
-        inner join product_customers as b on pairs.product_b_code = b.merchant_code
-        cross join customer_total as total
+            base.base_count
+        from pair_counts as pairs
+        inner join product_counts as a
+            on pairs.relation = a.relation and pairs.product_a_code = a.merchant_code
+        inner join product_counts as b
+            on pairs.relation = b.relation and pairs.product_b_code = b.merchant_code
+        inner join base_counts as base
+            on pairs.relation = base.relation
     )
 
     select

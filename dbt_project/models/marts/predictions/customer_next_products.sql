@@ -5,9 +5,7 @@ with
 
 lines as (
 
-    select customer_id, order_id, merchant_code, created_date
-    from {{ ref('int_order_lines_joined_to_products') }}
-    where is_purchase
+    {{ cross_sell_purchase_lines() }}
 
 ),
 
