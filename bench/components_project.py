@@ -14,7 +14,7 @@ EDGES_SCHEMA = "edges_in"
 
 
 def write_components_project(root: Path, model_config: str = "") -> Path:
-    """`model_config`: more arguments for the model's config(), e.g. "node_id_hex_digits=1"."""
+    """`model_config`: more arguments for the model's config(), e.g. "node_id_bits=4"."""
     (root / "macros").mkdir(parents=True, exist_ok=True)
     (root / "models").mkdir(exist_ok=True)
     shutil.copy(MACRO, root / "macros" / MACRO.name)

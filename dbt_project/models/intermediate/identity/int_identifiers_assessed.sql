@@ -47,19 +47,9 @@ identifiers as (
         identifier_value,
         min(observed_at) as first_seen_at,
         max(observed_at) as last_seen_at,
-        count(distinct record_key) as record_count
+        count(distinct record_key) as record_count,
+        {{ distinct_sorted_list('source', "','") }} as sources
     from observations
-    group by identifier_type, identifier_value
-
-),
-
-sources as (
-
-    select
-        identifier_type,
-        identifier_value,
-        {{ dbt.listagg('source', "','", 'order by source') }} as sources
-    from (select distinct identifier_type, identifier_value, source from observations) as seen
     group by identifier_type, identifier_value
 
 ),
@@ -205,7 +195,7 @@ final as (
         identifiers.identifier_type,
         identifiers.identifier_value,
         identifiers.identifier_type || ':' || identifiers.identifier_value as node_key,
-        sources.sources,
+        identifiers.sources,
         identifiers.first_seen_at,
         identifiers.last_seen_at,
         identifiers.record_count,
@@ -219,9 +209,6 @@ final as (
             else 'links'
         end as link_status
     from identifiers
-    inner join sources
-        on identifiers.identifier_type = sources.identifier_type
-        and identifiers.identifier_value = sources.identifier_value
     left join rules
         on identifiers.identifier_type = rules.identifier_type
     left join blocked
