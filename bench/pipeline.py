@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.defs.transform.project import NIGHTLY_EXCLUDES
 from ingestion.demo.shop import ShopParams
 from ingestion.loader import load_landing
 from ingestion.settings import PROJECT_ROOT
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             str(Path(sys.executable).with_name("dbt")),
             "build",
+            *NIGHTLY_EXCLUDES,
             "--quiet",
             "--project-dir",
             str(PROJECT_ROOT / "dbt_project"),

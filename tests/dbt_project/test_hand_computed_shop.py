@@ -6,6 +6,7 @@ Scores with five buyers: rank 1→1, 2→2, 3→3, 4→4, 5→5, ties sharing th
 """
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import duckdb
@@ -194,3 +195,14 @@ def test_refunds_by_state_customer_and_time_to_finish(built):
             48,
         ),
     ]
+
+
+def test_the_build_runs_every_unit_test(built):
+    """The nightly job leaves dbt's unit tests out (NIGHTLY_EXCLUDES); builds like this one are
+    where they run, so every unit test in the project must have run here and passed."""
+    run_results = json.loads((built.parent / "dbt_target" / "run_results.json").read_text())
+    manifest = json.loads((built.parent / "dbt_target" / "manifest.json").read_text())
+    ran = {r["unique_id"]: r["status"] for r in run_results["results"]}
+    unit_tests = set(manifest["unit_tests"])
+    assert len(unit_tests) >= 10
+    assert {ran.get(u) for u in unit_tests} == {"pass"}

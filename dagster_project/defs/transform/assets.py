@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
-from dagster_project.defs.transform.project import MANIFEST_PATH
+from dagster_project.defs.transform.project import MANIFEST_PATH, NIGHTLY_EXCLUDES
 
 
 class FugouTranslator(DagsterDbtTranslator):
@@ -49,7 +49,14 @@ class FugouTranslator(DagsterDbtTranslator):
 def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     settings = warehouse.settings()
     invocation = dbt.cli(
-        ["build", "--vars", json.dumps(settings.dbt_vars())], context=context, raise_on_error=False
+        [
+            "build",
+            *NIGHTLY_EXCLUDES,
+            "--vars",
+            json.dumps(settings.dbt_vars()),
+        ],
+        context=context,
+        raise_on_error=False,
     )
     # dbt writes the DuckDB file from its own process: read row counts only once it has exited.
     events = list(invocation.stream())
