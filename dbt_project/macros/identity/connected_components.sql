@@ -49,7 +49,7 @@
 
     {%- set clock = {'start': modules.datetime.datetime.now()} -%}
     {{ run_hooks(pre_hooks) }}
-    {{ fugou_cc_parallel_hashing() }}
+    {{ fugou_cc_parallel_workers() }}
     {{ fugou_cc_drop(work.values()) }}
 
     {%- call statement('cc_nodes') -%}
@@ -85,7 +85,7 @@
         {%- endcall -%}
         {{ fugou_cc_analyze(work.nodes) }}
         {%- set id_pairs -%}
-            select a.node_id as from_id, b.node_id as to_id
+            select a.node_id as a_id, b.node_id as b_id
             from ({{ sql }}) as model_edges
             inner join {{ work.nodes }} as a on model_edges.from_node_key = a.node_key
             inner join {{ work.nodes }} as b on model_edges.to_node_key = b.node_key
@@ -94,31 +94,13 @@
         {{ fugou_cc_analyze(work.nodes) }}
         {%- set id_pairs -%}
             select
-                {{ fugou_cc_node_id('from_node_key', id_bits) }} as from_id,
-                {{ fugou_cc_node_id('to_node_key', id_bits) }} as to_id
+                {{ fugou_cc_node_id('from_node_key', id_bits) }} as a_id,
+                {{ fugou_cc_node_id('to_node_key', id_bits) }} as b_id
             from ({{ sql }}) as model_edges
             where to_node_key is not null and from_node_key <> to_node_key
         {%- endset -%}
     {%- endif -%}
-    {%- call statement('cc_id_pairs') -%}
-        -- smaller id first; an edge to itself joins nothing
-        {{ fugou_cc_work_table() }} {{ work.id_pairs }} as
-        select
-            case when from_id < to_id then from_id else to_id end as low_id,
-            case when from_id < to_id then to_id else from_id end as high_id
-        from ({{ id_pairs }}) as id_pairs
-        where from_id <> to_id
-    {%- endcall -%}
-    {#- Analyzed apart: PostgreSQL guesses 40,000 distinct pairs of computed ids, and its
-        parallel hash aggregate over the 4M pairs of the bench graph then ran for minutes. -#}
-    {{ fugou_cc_analyze(work.id_pairs) }}
-    {%- call statement('cc_edges') -%}
-        -- each edge once
-        {{ fugou_cc_work_table() }} {{ work.edges }} as
-        select distinct low_id, high_id from {{ work.id_pairs }};
-        drop table {{ work.id_pairs }}
-    {%- endcall -%}
-    {{ fugou_cc_analyze(work.edges) }}
+    {{ fugou_cc_write_edges(id_pairs, work, names) }}
     {%- do clock.update({'ids': modules.datetime.datetime.now()}) -%}
 
     {%- set state = namespace(rounds=0, done=false) -%}
@@ -150,36 +132,20 @@
                 drop table {{ work.least }}
             {%- endcall -%}
             {{ fugou_cc_analyze(moved) }}
-            {%- call statement('cc_contract') -%}
-                {{ fugou_cc_work_table() }} {{ work.id_pairs }} as
+            {%- set contracted -%}
                 select
-                    case when low_id < high_id then low_id else high_id end as low_id,
-                    case when low_id < high_id then high_id else low_id end as high_id
-                from (
-                    select
-                        coalesce(l.label_id, e.low_id) as low_id,
-                        coalesce(h.label_id, e.high_id) as high_id
-                    from {{ work.edges }} as e
-                    left join {{ moved }} as l on e.low_id = l.vertex_id
-                    left join {{ moved }} as h on e.high_id = h.vertex_id
-                    union all
-                    -- a vertex others moved to that moved itself stays joined to where it went
-                    select m.vertex_id, m.label_id
-                    from {{ moved }} as m
-                    where m.vertex_id in (select label_id from {{ moved }})
-                ) as contracted
-                where low_id <> high_id
-            {%- endcall -%}
-            {#- distinct apart, after analyze, as for the first edges (cc_edges) -#}
-            {{ fugou_cc_analyze(work.id_pairs) }}
-            {%- call statement('cc_contract_distinct') -%}
-                {{ fugou_cc_work_table() }} {{ work.next_edges }} as
-                select distinct low_id, high_id from {{ work.id_pairs }};
-                drop table {{ work.id_pairs }};
-                drop table {{ work.edges }};
-                alter table {{ work.next_edges }} rename to {{ names.edges }}
-            {%- endcall -%}
-            {{ fugou_cc_analyze(work.edges) }}
+                    coalesce(l.label_id, e.low_id) as a_id,
+                    coalesce(h.label_id, e.high_id) as b_id
+                from {{ work.edges }} as e
+                left join {{ moved }} as l on e.low_id = l.vertex_id
+                left join {{ moved }} as h on e.high_id = h.vertex_id
+                union all
+                -- a vertex others moved to that moved itself stays joined to where it went
+                select m.vertex_id, m.label_id
+                from {{ moved }} as m
+                where m.vertex_id in (select label_id from {{ moved }})
+            {%- endset -%}
+            {{ fugou_cc_write_edges(contracted, work, names) }}
             {%- set state.rounds = state.rounds + 1 -%}
         {%- endif -%}
     {%- endfor -%}
@@ -241,6 +207,32 @@
 {% endmaterialization %}
 
 
+{#- Replace the work table `edges` with the graph's edges from `pairs` (columns a_id, b_id):
+    each edge once, smaller id first; an edge inside one vertex joins nothing. The pairs are
+    written and analyzed before they are made distinct: over computed ids PostgreSQL guesses
+    40,000 distinct pairs, and its parallel hash aggregate over the 4M pairs of the bench graph
+    then ran for minutes. -#}
+{% macro fugou_cc_write_edges(pairs, work, names) -%}
+    {%- call statement('cc_id_pairs') -%}
+        {{ fugou_cc_work_table() }} {{ work.id_pairs }} as
+        select
+            case when a_id < b_id then a_id else b_id end as low_id,
+            case when a_id < b_id then b_id else a_id end as high_id
+        from ({{ pairs }}) as pairs
+        where a_id <> b_id
+    {%- endcall -%}
+    {{ fugou_cc_analyze(work.id_pairs) }}
+    {%- call statement('cc_edges') -%}
+        {{ fugou_cc_work_table() }} {{ work.next_edges }} as
+        select distinct low_id, high_id from {{ work.id_pairs }};
+        drop table {{ work.id_pairs }};
+        drop table if exists {{ work.edges }};
+        alter table {{ work.next_edges }} rename to {{ names.edges }}
+    {%- endcall -%}
+    {{ fugou_cc_analyze(work.edges) }}
+{%- endmacro %}
+
+
 {#- A node's integer id: a hash of its key, kept to its low `bits` bits (63 fit a bigint). -#}
 {% macro fugou_cc_node_id(key, bits) -%}
     {{ return(adapter.dispatch('fugou_cc_node_id')(key, bits)) }}
@@ -293,14 +285,14 @@
     keys, aggregates and joins in one process. For this transaction only, make the hand-over
     cheap: the work spreads over the server's workers (the edges step went from 11.0 s to 6.2 s
     on the 1M-people bench graph, when it still hashed with md5). -#}
-{% macro fugou_cc_parallel_hashing() -%}
-    {{ return(adapter.dispatch('fugou_cc_parallel_hashing')()) }}
+{% macro fugou_cc_parallel_workers() -%}
+    {{ return(adapter.dispatch('fugou_cc_parallel_workers')()) }}
 {%- endmacro %}
 
-{% macro default__fugou_cc_parallel_hashing() -%}
+{% macro default__fugou_cc_parallel_workers() -%}
 {%- endmacro %}
 
-{% macro postgres__fugou_cc_parallel_hashing() -%}
+{% macro postgres__fugou_cc_parallel_workers() -%}
     {%- call statement('cc_parallel') -%}
         set local parallel_tuple_cost = 0.001;
         set local parallel_setup_cost = 0
