@@ -30,6 +30,8 @@ from ingestion.sources.spec import FileRejected, FileSpec, matches_header
 
 
 def cell_text(value: Any) -> str:
+    if type(value) is str:  # most cells: checked first, as this runs once per cell
+        return value
     if value is None:
         return ""
     if isinstance(value, dt.datetime):

@@ -4,7 +4,7 @@
     is one purchase occasion, not a repurchase. -#}
 with
 
-orders as (
+orders as {{ not_materialized() }} (
 
     select * from {{ ref('int_orders_joined_to_customers') }}
     where customer_id is not null

@@ -16,7 +16,7 @@ customers as (
 
 ),
 
-links as (
+links as {{ not_materialized() }} (
 
     select * from {{ ref('int_contact_ids_joined_to_customers') }}
 

@@ -4,7 +4,7 @@
     amount shared in proportion to their goods value (flagged is_paid_amount_allocated). -#}
 with
 
-lines as (
+lines as {{ not_materialized() }} (
 
     select * from {{ ref('int_order_lines_unioned') }}
 

@@ -13,7 +13,7 @@
     Later handovers of the same identifier are not told apart (the first is). -#}
 with
 
-observations as (
+observations as {{ not_materialized() }} (
 
     select * from {{ ref('int_identifier_observations_unioned') }}
 

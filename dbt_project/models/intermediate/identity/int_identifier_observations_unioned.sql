@@ -30,7 +30,7 @@ top_trades as (
 
 ),
 
-erp_orders as (
+erp_orders as {{ not_materialized() }} (
 
     select * from {{ ref('int_erp_orders') }}
 

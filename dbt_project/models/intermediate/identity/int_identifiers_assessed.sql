@@ -16,7 +16,7 @@
     broken). -#}
 with
 
-observations as (
+observations as {{ not_materialized() }} (
 
     select * from {{ ref('int_identifier_observations') }}
 
@@ -28,29 +28,72 @@ rules as (
 
 ),
 
-limits as (
+limits as {{ not_materialized() }} (
 
     select * from {{ ref('stg_identity__group_limits') }}
 
 ),
 
-blocked_values as (
+blocked_values as {{ not_materialized() }} (
 
     select * from {{ ref('stg_identity__blocked_values') }}
+
+),
+
+-- Which sources saw an identifier, as one bit each: a per-identifier list of distinct strings is
+-- an aggregate state DuckDB cannot spill (at 1M customers it alone took 26 s and, with the
+-- rest of the model, ran out of memory); an OR of bits is one number. The few distinct masks
+-- are spelt out once. The labels are the handful written in int_identifier_observations_unioned.
+source_bits as (
+
+    select
+        source,
+        cast(power(2, row_number() over (order by source) - 1) as {{ dbt.type_bigint() }})
+            as source_bit
+    from (select distinct source from observations) as sources
+
+),
+
+identifier_masks as (
+
+    select
+        observations.identifier_type,
+        observations.identifier_value,
+        min(observations.observed_at) as first_seen_at,
+        max(observations.observed_at) as last_seen_at,
+        count(distinct observations.record_key) as record_count,
+        bit_or(source_bits.source_bit) as source_mask
+    from observations
+    inner join source_bits
+        on observations.source = source_bits.source
+    group by observations.identifier_type, observations.identifier_value
+
+),
+
+mask_sources as (
+
+    select
+        masks.source_mask,
+        {{ dbt.listagg('source_bits.source', "','", 'order by source_bits.source') }} as sources
+    from (select distinct source_mask from identifier_masks) as masks
+    inner join source_bits
+        on masks.source_mask & source_bits.source_bit <> 0
+    group by masks.source_mask
 
 ),
 
 identifiers as (
 
     select
-        identifier_type,
-        identifier_value,
-        min(observed_at) as first_seen_at,
-        max(observed_at) as last_seen_at,
-        count(distinct record_key) as record_count,
-        {{ distinct_sorted_list('source', "','") }} as sources
-    from observations
-    group by identifier_type, identifier_value
+        identifier_masks.identifier_type,
+        identifier_masks.identifier_value,
+        identifier_masks.first_seen_at,
+        identifier_masks.last_seen_at,
+        identifier_masks.record_count,
+        mask_sources.sources
+    from identifier_masks
+    inner join mask_sources
+        on identifier_masks.source_mask = mask_sources.source_mask
 
 ),
 

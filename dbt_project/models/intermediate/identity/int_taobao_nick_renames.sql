@@ -10,7 +10,7 @@
     int_identifier_observations uses the renames to tell a freed nick's later holder apart. -#}
 with
 
-observations as (
+observations as {{ not_materialized() }} (
 
     select * from {{ ref('int_identifier_observations_unioned') }}
 

@@ -20,7 +20,7 @@ orders as (
 
 ),
 
-lines as (
+lines as {{ not_materialized() }} (
 
     select * from {{ ref('int_order_lines_joined_to_products') }}
     where customer_id is not null and is_purchase and quantity > 0

@@ -2,7 +2,7 @@
     since when, with which tags, and whether they follow the official account. -#}
 with
 
-links as (
+links as {{ not_materialized() }} (
 
     select * from {{ ref('int_contact_ids_joined_to_customers') }}
 

@@ -8,13 +8,13 @@
     - `rounds`: how many rounds the connected components took. -#}
 with
 
-assessed as (
+assessed as {{ not_materialized() }} (
 
     select * from {{ ref('int_identifiers_assessed') }}
 
 ),
 
-components as (
+components as {{ not_materialized() }} (
 
     select * from {{ ref('int_identity_components') }}
 

@@ -22,7 +22,7 @@
 
 with
 
-assignments as (
+assignments as {{ not_materialized() }} (
 
     select * from {{ ref('int_customer_id_assignments') }}
 

@@ -9,7 +9,7 @@ lines as (
 
 ),
 
-products as (
+products as {{ not_materialized() }} (
 
     select * from {{ ref('dim_products') }}
 

@@ -3,7 +3,7 @@
     and the revenue they brought. Month 0 is the cohort's own month (everyone, by definition). -#}
 with
 
-purchase_days as (
+purchase_days as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchase_days_sequenced') }}
 

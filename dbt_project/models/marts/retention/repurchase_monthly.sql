@@ -17,7 +17,7 @@ purchases as (
 
 ),
 
-customers as (
+customers as {{ not_materialized() }} (
 
     select * from {{ ref('int_customer_orders_aggregated') }}
     where purchase_count > 0

@@ -4,7 +4,7 @@
     number a 复购率 slide usually means). The current quarter ends on the as-of day. -#}
 with
 
-purchase_days as (
+purchase_days as {{ not_materialized() }} (
 
     select * from {{ ref('int_purchase_days_sequenced') }}
 

@@ -5,7 +5,7 @@
     falls in the month comes from '(first purchase)'. History: int_customer_segments_monthly. -#}
 with
 
-segments as (
+segments as {{ not_materialized() }} (
 
     select * from {{ ref('int_customer_segments_monthly') }}
 

@@ -19,7 +19,7 @@ purchase_days as (
 
 ),
 
-segments as (
+segments as {{ not_materialized() }} (
 
     select * from {{ ref('int_customer_segments_monthly') }}
 
