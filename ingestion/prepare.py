@@ -22,12 +22,20 @@ import contextlib
 import csv
 import hashlib
 import hmac
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from ingestion.sources import SUPPORTED_SUFFIXES, detect_spec, is_document, read_document
+from ingestion.sources import (
+    SUPPORTED_SUFFIXES,
+    Part,
+    detect_spec,
+    is_document,
+    read_document,
+)
 from ingestion.sources.csv_reading import Record, write_utf8_chunks
 from ingestion.sources.spec import (
     FileRejected,
@@ -67,6 +75,7 @@ class PreparedPart:
     generation: str | None = None
     unknown_columns: str = ""
     rows: int = 0
+    vectorised: bool = False  # typed in SQL rather than by the Python parsers
     # Parquet: stored columns, _source_line and _raw_text. The raw text of a row typed in SQL is
     # its line in the file; it is left out (NULL) and read back only if the row is quarantined.
     typed: list[Path] = field(default_factory=list)
@@ -210,73 +219,116 @@ def _prepare_document(
         parts = read_document(path)
     except FileRejected as exc:
         return PreparedFile(path, name, sha, None, rejection=f"file rejected: {exc}")
-    tables = sorted({part.spec.table for part in parts if part.spec})
-    prepared = PreparedFile(path, name, sha, ", ".join(tables) or None, encoding="utf-8")
+    prepared = PreparedFile(path, name, sha, None, encoding="utf-8")
     is_workbook = vectorise and path.suffix.lower() == ".xlsx"
     with _worker_db(spool_dir / sha, threads) as (con, work):
         try:
-            for number, part in enumerate(parts):
+            if is_workbook:
+                # Every sheet is written out before any is typed, so calamine's copy of a sheet
+                # (1 GB for 540k rows) never sits beside what DuckDB keeps from typing the last.
+                items = list(_spool_sheets(parts, work, spool_dir, sha))
+            else:  # a dump streams its records straight into the Python parsers
+                items = [(number, part, None) for number, part in enumerate(parts)]
+            for number, part, sheet_csv in items:
+                if isinstance(part, PreparedPart):  # an unrecognised sheet, quarantined already
+                    prepared.parts.append(part)
+                    continue
                 if part.spec is None:
                     prepared.parts.append(_unrecognised_part(part, spool_dir, sha, number))
                     continue
-                # A sheet is in memory already (calamine) and may be typed twice; a dump streams.
-                records = list(part.records) if is_workbook else part.records
-                parsed = parse_records(part.spec, "utf-8", iter(records))
-                prepared_part = _new_part(
-                    parsed, part.label, spool_dir / f"{sha}.{number}.rejects.csv"
+                prepared.parts.append(
+                    _prepare_part(con, work, path, sha, number, part, sheet_csv, spool_dir, pii_key)
                 )
-                if part.generation:
-                    prepared_part.generation = part.generation
-                with _rejects_writer(prepared_part) as rejects:
-                    con.execute("drop table if exists _typed")
-                    con.execute(f"create temp table _typed ({_typed_columns(parsed.spec)})")
-                    counted = None
-                    if is_workbook and _vectorisable(parsed) and _one_line_each(records):
-                        sheet_csv = _sheet_as_csv(records, work / f"sheet{number}.csv")
-                        counted = _type_in_duckdb(
-                            con,
-                            parse_file(part.spec, sheet_csv),
-                            sheet_csv,
-                            work,
-                            rejects,
-                            hmac_pads(pii_key),
-                            pii_key,
-                            prepared_part.typed,
-                            output_prefix=f"{sha}.{number}",
-                            keep_raw_text=True,
-                        )
-                        prepared.vectorised = prepared.vectorised or counted is not None
-                    if counted is None:
-                        if is_workbook:  # start over from the sheet's records
-                            for written in prepared_part.typed:
-                                written.unlink()
-                            prepared_part.typed.clear()
-                            con.execute("delete from _typed")
-                            rejects.restart()
-                            parsed = parse_records(part.spec, "utf-8", iter(records))
-                        counted = _type_in_python(con, parsed, work, rejects, pii_key)
-                    prepared_part.rows = counted
-                prepared_part.typed.append(spool_dir / f"{sha}.{number}.python.parquet")
-                con.execute(f"copy _typed to '{prepared_part.typed[-1]}' (format parquet)")
-                prepared.parts.append(prepared_part)
+                prepared.vectorised = prepared.vectorised or prepared.parts[-1].vectorised
         except FileRejected as exc:
             return PreparedFile(path, name, sha, None, rejection=f"file rejected: {exc}")
+    tables = sorted({part.table for part in prepared.parts if part.table})
+    prepared.table = ", ".join(tables) or None
     return prepared
 
 
-def _one_line_each(records: list[Record]) -> bool:
-    return not any("\n" in f or "\r" in f for record in records for f in record.fields)
+def _spool_sheets(parts, work: Path, spool_dir: Path, sha: str):
+    """(number, part, the sheet as CSV text) for each sheet, its records consumed on the way:
+    holding them would take 3 GB of Python objects at 1.4M rows. The CSV is None where a cell
+    holds a line break; that part's records are read again from the workbook when typed. A sheet
+    no family matches comes as its finished PreparedPart (every row quarantined)."""
+    for number, part in enumerate(parts):
+        if part.spec is None:
+            yield number, _unrecognised_part(part, spool_dir, sha, number), None
+            continue
+        sheet_csv = work / f"sheet{number}.csv"
+        if _sheet_as_csv(part.records, sheet_csv):
+            yield number, part, sheet_csv
+        else:
+            yield number, Part(part.label, part.spec, part.generation, None), None
 
 
-def _sheet_as_csv(records: list[Record], target: Path) -> Path:
-    """Each row on the line of its Excel row number (blank lines between), as its raw text."""
+def _prepare_part(con, work, path, sha, number, part, sheet_csv, spool_dir, pii_key):
+    """One sheet or dump member: typed in SQL from its CSV text where it can be, else by the
+    Python parsers from its records (a sheet's read again from the workbook)."""
+    if sheet_csv is not None:
+        parsed = parse_file(part.spec, sheet_csv)
+    else:
+        if part.records is None:
+            part = _reread_part(path, number)
+        parsed = parse_records(part.spec, "utf-8", part.records)
+    prepared_part = _new_part(parsed, part.label, spool_dir / f"{sha}.{number}.rejects.csv")
+    if part.generation:
+        prepared_part.generation = part.generation
+    with _rejects_writer(prepared_part) as rejects:
+        con.execute("drop table if exists _typed")
+        con.execute(f"create temp table _typed ({_typed_columns(parsed.spec)})")
+        counted = None
+        if sheet_csv is not None and _vectorisable(parsed):
+            counted = _type_in_duckdb(
+                con,
+                parsed,
+                sheet_csv,
+                work,
+                rejects,
+                hmac_pads(pii_key),
+                pii_key,
+                prepared_part.typed,
+                output_prefix=f"{sha}.{number}",
+                keep_raw_text=True,
+            )
+            prepared_part.vectorised = counted is not None
+        if counted is None:
+            if sheet_csv is not None:  # start over from the sheet's records
+                for written in prepared_part.typed:
+                    written.unlink()
+                prepared_part.typed.clear()
+                con.execute("delete from _typed")
+                rejects.restart()
+                part = _reread_part(path, number)
+                parsed = parse_records(part.spec, "utf-8", part.records)
+            counted = _type_in_python(con, parsed, work, rejects, pii_key)
+        prepared_part.rows = counted
+    prepared_part.typed.append(spool_dir / f"{sha}.{number}.python.parquet")
+    con.execute(f"copy _typed to '{prepared_part.typed[-1]}' (format parquet)")
+    con.execute("drop table _typed")
+    return prepared_part
+
+
+def _sheet_as_csv(records: Iterator[Record], target: Path) -> bool:
+    """Each row on the line of its Excel row number (blank lines between), as its raw text.
+    False when a cell holds a line break: that row's text spans lines, so the file's line
+    numbers would no longer be the sheet's row numbers."""
+    one_line_each = True
     with target.open("w", encoding="utf-8", newline="") as out:
         line = 1
         for record in records:
+            if one_line_each and any("\n" in f or "\r" in f for f in record.fields):
+                one_line_each = False
             out.write("\n" * (record.line - line))
             out.write(record.text + "\n")
             line = record.line + 1
-    return target
+    return one_line_each
+
+
+def _reread_part(path: Path, number: int):
+    """Part `number` of a document, read again from the file (its records were consumed)."""
+    return next(itertools.islice(read_document(path), number, None))
 
 
 def _unrecognised_part(part, spool_dir: Path, sha: str, number: int) -> PreparedPart:

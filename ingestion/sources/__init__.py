@@ -8,7 +8,7 @@ its own family; `read_document` splits it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,10 +92,11 @@ def is_document(path: Path) -> bool:
     return path.suffix.lower() in DOCUMENT_SUFFIXES
 
 
-def read_document(path: Path) -> list[Part]:
-    """The parts of a workbook or JSON dump. Raises FileRejected when it cannot be read at all."""
+def read_document(path: Path) -> Iterable[Part]:
+    """The parts of a workbook or JSON dump. Raises FileRejected when it cannot be read at all.
+    A workbook's sheets come one at a time: go through a part's records before the next part."""
     if path.suffix.lower() == ".xlsx":
-        return [Part(*p) for p in read_workbook(path, SHEET_SPECS, CSV_SPECS)]
+        return (Part(*p) for p in read_workbook(path, SHEET_SPECS, CSV_SPECS))
     try:
         with path.open(encoding="utf-8-sig") as handle:
             head = handle.read(1 << 16)
@@ -118,7 +119,7 @@ def read_document(path: Path) -> list[Part]:
 
 def _json_kind(head: str, path: Path) -> str | None:
     """By the markers in the first 64 KB, else by the shape of the first response (the first
-    line of JSON Lines, or the whole of a single document)."""
+    line of JSON Lines, or the whole of a single document, once it is not a 聚水潭 query)."""
     if any(m in head for m in ('"trades_sold_', '"refunds_receive_get_response"')):
         return "top"
     with path.open(encoding="utf-8-sig") as handle:
@@ -126,6 +127,8 @@ def _json_kind(head: str, path: Path) -> str | None:
         try:
             document = json.loads(first_line)
         except json.JSONDecodeError:
+            if erp_orders.starts_like_jst_document(path):  # not parsed whole: it can be huge
+                return "jst"
             try:
                 document = json.loads(first_line + handle.read())
             except json.JSONDecodeError:

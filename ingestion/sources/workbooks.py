@@ -74,17 +74,28 @@ def _sheet_records(rows) -> Iterator[Record]:
 
 def read_workbook(
     path: Path, sheet_specs: dict[str, FileSpec], candidates: tuple[FileSpec, ...]
-) -> list[tuple[str, FileSpec | None, str | None, Iterator[Record]]]:
-    """(sheet name, spec or None when unrecognised, generation, records with the header first)."""
+) -> Iterator[tuple[str, FileSpec | None, str | None, Iterator[Record]]]:
+    """(sheet name, spec or None when unrecognised, generation, records with the header first),
+    one sheet at a time: calamine holds a sheet's every cell (1 GB for 540k rows), so the next
+    sheet is read only once the caller has gone through the previous one's records. A file that
+    is not a workbook at all is rejected here, before the first sheet."""
     if not zipfile.is_zipfile(path):
         raise FileRejected("not a readable .xlsx workbook (not a zip archive)")
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for a damaged workbook
         raise FileRejected(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
-    parts = []
+    return _sheets(book, sheet_specs, candidates)
+
+
+def _sheets(book, sheet_specs, candidates):
     for title in book.sheet_names:
-        records = _sheet_records(book.get_sheet_by_name(title).iter_rows())
+        try:
+            records = _sheet_records(book.get_sheet_by_name(title).iter_rows())
+        except Exception as exc:  # a damaged sheet in a readable workbook
+            raise FileRejected(
+                f"sheet {title!r} cannot be read ({type(exc).__name__}: {exc})"
+            ) from None
         first = next(records, None)
         if first is None:
             continue  # an empty sheet holds no rows to lose
@@ -94,8 +105,7 @@ def read_workbook(
                 (s for s in candidates if s.detect_by_header and matches_header(s, first.fields)),
                 None,
             )
-        parts.append((title.strip(), spec, None, _chain(first, records)))
-    return parts
+        yield title.strip(), spec, None, _chain(first, records)
 
 
 def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:

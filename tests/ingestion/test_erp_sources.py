@@ -263,3 +263,62 @@ def test_after_sales_records_load(tmp_path, warehouse):
         warehouse,
         "select after_sales_no, platform_order_id, refund_amount from raw.erp_after_sales",
     ) == [("TH0001", "3700000000000002", 99)]
+
+
+def test_a_jst_query_saved_as_one_pretty_printed_document_streams_to_the_same_rows(
+    tmp_path, warehouse
+):
+    order = {
+        "o_id": 880002,
+        "so_id": "3700000000000005",
+        "shop_name": "复购家居-淘宝",
+        "status": "Sent",
+        "shop_buyer_id": "ivy",
+        "receiver_state": "上海",
+        "receiver_city": "上海市",
+        "receiver_mobile": "13900000009",
+        "order_date": "2024-08-02 10:00:00",
+        "paid_amount": "61.91",
+        "items": [
+            {"sku_id": "PAN-1", "name": "雪平锅", "qty": 1, "price": "58.00", "amount": "53.91"},
+            {"sku_id": "CUP-1", "name": "马克杯", "qty": 2, "price": 4, "amount": 8},
+        ],
+    }
+    page = {
+        "code": 0,
+        "msg": None,
+        "data": {"page_index": 1, "orders": [order, dict(order, o_id=880003, items=[])]},
+    }
+    one_line, pretty = tmp_path / "one_line", tmp_path / "pretty"
+    for folder in (one_line, pretty):
+        folder.mkdir()
+    (one_line / "jst_orders_20240802.json").write_text(json.dumps(page), encoding="utf-8")
+    # as a query saved from the API console: indented, UTF-8 with a BOM
+    path = pretty / "jst_orders_20240802.json"
+    path.write_text(json.dumps(page, ensure_ascii=False, indent=1), encoding="utf-8-sig")
+    assert erp_orders.starts_like_jst_document(path)
+    error = dict(page, code=100, msg="签名错误")
+    (pretty / "jst_error_20240802.json").write_text(json.dumps(error, indent=1), encoding="utf-8")
+
+    rows = []
+    for folder in (one_line, pretty):
+        db = tmp_path / f"{folder.name}.duckdb"
+        results = {r.source_file: r for r in _load(db, folder).files}
+        loaded = results["jst_orders_20240802.json"]
+        assert (loaded.rows_in_file, loaded.rows_loaded) == (3, 2)  # an order without items
+        rows.append(
+            query(
+                db,
+                "select * exclude (_file_sha256, _loaded_at) from raw.erp_order_lines"
+                " order by _source_line",
+            )
+            + query(
+                db,
+                "select source_line, reason, raw_text from raw.quarantine"
+                " where source_file like 'jst_orders%' order by source_line",
+            )
+        )
+    assert rows[0] == rows[1]
+    assert [(r.status, r.message) for r in [results["jst_error_20240802.json"]]] == [
+        ("rejected", "file rejected: the dump holds a 聚水潭 error response: 签名错误")
+    ]
