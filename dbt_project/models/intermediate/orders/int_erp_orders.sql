@@ -7,45 +7,9 @@
     orders is still one order downstream, where platform sources decide its state. -#}
 with
 
--- The staging view is read twice rather than through one shared CTE: DuckDB would copy a CTE
--- read twice, every column of every line, into memory first.
-order_header_lines as (
+erp_lines as (
 
-    select
-        erp_system,
-        erp_order_no,
-        platform_order_id,
-        channel,
-        buyer_nick,
-        platform_buyer_id,
-        erp_customer_no,
-        receiver_mobile_hmac,
-        receiver_mobile_kind,
-        receiver_name_hmac,
-        receiver_province,
-        receiver_city,
-        order_status_text,
-        order_state,
-        order_paid_amount
-    from {{ ref('stg_erp__order_lines') }}
-    where line_number = 1
-
-),
-
-order_line_totals as (
-
-    select
-        erp_system,
-        erp_order_no,
-        min(platform_sub_order_id) as first_platform_sub_order_id,
-        sum(line_paid_amount) as lines_paid_amount,
-        sum(quantity) as item_quantity,
-        min(traded_at) as traded_at,
-        min(paid_at) as paid_at,
-        min(shipped_at) as shipped_at,
-        max(exported_at) as exported_at
-    from {{ ref('stg_erp__order_lines') }}
-    group by erp_system, erp_order_no
+    select * from {{ ref('stg_erp__order_lines') }}
 
 ),
 
@@ -73,39 +37,32 @@ platform_sub_orders as (
 
 ),
 
--- Order-level fields (buyer, receiver, status, 订单支付金额) come from the order's first line in
--- its export: ERPs repeat them on every line, and merged-cell exports keep them on the first.
--- Only numbers and times are aggregated over the lines; string aggregates hold a copy of every
--- order's strings outside DuckDB's memory limit (0.7 GB at 1M customers).
 erp_orders as (
 
     select
-        order_header_lines.erp_system,
-        order_header_lines.erp_order_no,
-        order_header_lines.platform_order_id,
-        order_line_totals.first_platform_sub_order_id,
-        order_header_lines.channel,
-        order_header_lines.buyer_nick,
-        order_header_lines.platform_buyer_id,
-        order_header_lines.erp_customer_no,
-        order_header_lines.receiver_mobile_hmac,
-        order_header_lines.receiver_mobile_kind,
-        order_header_lines.receiver_name_hmac,
-        order_header_lines.receiver_province,
-        order_header_lines.receiver_city,
-        order_header_lines.order_status_text,
-        order_header_lines.order_state,
-        coalesce(order_header_lines.order_paid_amount, order_line_totals.lines_paid_amount)
-            as paid_amount,
-        order_line_totals.item_quantity,
-        order_line_totals.traded_at,
-        order_line_totals.paid_at,
-        order_line_totals.shipped_at,
-        order_line_totals.exported_at
-    from order_header_lines
-    inner join order_line_totals
-        on order_header_lines.erp_system = order_line_totals.erp_system
-        and order_header_lines.erp_order_no = order_line_totals.erp_order_no
+        erp_system,
+        erp_order_no,
+        max(platform_order_id) as platform_order_id,
+        min(platform_sub_order_id) as first_platform_sub_order_id,
+        max(channel) as channel,
+        max(buyer_nick) as buyer_nick,
+        max(platform_buyer_id) as platform_buyer_id,
+        max(erp_customer_no) as erp_customer_no,
+        max(receiver_mobile_hmac) as receiver_mobile_hmac,
+        max(receiver_mobile_kind) as receiver_mobile_kind,
+        max(receiver_name_hmac) as receiver_name_hmac,
+        max(receiver_province) as receiver_province,
+        max(receiver_city) as receiver_city,
+        max(order_status_text) as order_status_text,
+        max(order_state) as order_state,
+        coalesce(max(order_paid_amount), sum(line_paid_amount)) as paid_amount,
+        sum(quantity) as item_quantity,
+        min(traded_at) as traded_at,
+        min(paid_at) as paid_at,
+        min(shipped_at) as shipped_at,
+        max(exported_at) as exported_at
+    from erp_lines
+    group by erp_system, erp_order_no
 
 ),
 

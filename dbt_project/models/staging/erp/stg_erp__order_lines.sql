@@ -28,10 +28,6 @@ renamed as (
                 partition by erp_system, erp_order_no, _source_file order by _source_line
             ) as {{ dbt.type_string() }}
         ) as erp_line_id,
-        -- 1 for the line that carries the order's own fields (buyer, receiver, status, amount)
-        row_number() over (
-            partition by erp_system, erp_order_no, _source_file order by _source_line
-        ) as line_number,
         erp_system,
         erp_order_no,
         platform_order_id,
