@@ -498,8 +498,8 @@ def _reject_whole_file(con, path, name, sha, spec, reason, quarantine, loaded_at
 
 
 def _quarantine_document(path, name, sha, spec, reason, quarantine, loaded_at) -> int:
-    """Every row of every readable part of a rejected workbook or dump; one row for a document
-    that cannot be read at all."""
+    """Every row of every readable part of a rejected workbook or dump; one row (line 0) for a
+    document, or the rest of one, that cannot be read at all."""
     rows = 0
     try:
         for part in read_document(path):
@@ -516,11 +516,9 @@ def _quarantine_document(path, name, sha, spec, reason, quarantine, loaded_at) -
                 rows += 1
             writer.flush()
             quarantine.count += writer.count
-    except FileRejected:
-        if rows == 0:
-            quarantine.add(0, spec.table if spec else None, reason, None)
-            return 1
-        raise
+    except FileRejected:  # the document, or a sheet of it past those kept above, is unreadable
+        quarantine.add(0, spec.table if spec else None, reason, None)
+        return rows + 1
     return rows
 
 
