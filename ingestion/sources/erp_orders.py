@@ -329,19 +329,24 @@ def _jst_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 def _jst_orders(path: Path) -> Iterator[Any]:
     if _is_one_object_document(path):
-        _check_jst_page(_streamed(path, "code"), _streamed(path, "msg"))
+        # `msg` is looked for only on an error: a key the document lacks is a scan of all of it
+        if _streamed(path, "code") not in (*JST_SUCCESS_CODES, None):  # None: no `code`
+            _reject_jst_error(_streamed(path, "msg"))
         yield from _streamed(path, "data.orders.item", every=True)
         return
     for page in json_responses(path):
         if not isinstance(page, dict):
-            raise FileRejected("the dump holds a 聚水潭 error response: None")
-        _check_jst_page(page.get("code", 0), page.get("msg"))
+            _reject_jst_error(None)
+        if page.get("code", 0) not in JST_SUCCESS_CODES:
+            _reject_jst_error(page.get("msg"))
         yield from (page.get("data") or {}).get("orders", [])
 
 
-def _check_jst_page(code: Any, message: Any) -> None:
-    if code not in (0, "0", None):
-        raise FileRejected(f"the dump holds a 聚水潭 error response: {message}")
+JST_SUCCESS_CODES = (0, "0")  # a page without `code` is taken as a success
+
+
+def _reject_jst_error(message: Any) -> None:
+    raise FileRejected(f"the dump holds a 聚水潭 error response: {message}")
 
 
 def _is_one_object_document(path: Path) -> bool:
