@@ -39,17 +39,30 @@ customer_ids as (
 
 ),
 
-attached as (
+-- Distinct (identifier, component) pairs first, then a count of rows: count(distinct) keeps a
+-- set of key strings per identifier outside DuckDB's memory limit and took twice as long.
+identifier_components as (
 
-    select
+    select distinct
         observations.identifier_type,
         observations.identifier_value,
-        min(records.component_key) as component_key
+        records.component_key
     from observations
     inner join records
         on observations.record_key = records.record_key
-    group by observations.identifier_type, observations.identifier_value
-    having count(distinct records.component_key) = 1
+    where records.component_key is not null
+
+),
+
+attached as (
+
+    select
+        identifier_type,
+        identifier_value,
+        min(component_key) as component_key
+    from identifier_components
+    group by identifier_type, identifier_value
+    having count(*) = 1
 
 ),
 

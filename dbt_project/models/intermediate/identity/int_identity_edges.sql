@@ -30,22 +30,22 @@ on_records as (
 
 ),
 
-anchors as (
+-- The anchor is a window over on_records rather than a grouped CTE joined back: read twice, the
+-- CTE is materialised whole (17M pairs of key strings at 1M customers, outside DuckDB's memory
+-- limit); read once, it streams.
+stars as (
 
-    select record_key, min(node_key) as anchor_key
+    select
+        min(node_key) over (partition by record_key) as from_node_key,
+        node_key as to_node_key
     from on_records
-    group by record_key
 
 ),
 
 final as (
 
-    select distinct
-        anchors.anchor_key as from_node_key,
-        on_records.node_key as to_node_key
-    from on_records
-    inner join anchors
-        on on_records.record_key = anchors.record_key
+    select distinct from_node_key, to_node_key
+    from stars
 
     union
 

@@ -1,7 +1,9 @@
 {#- One row per record (order, member, WeCom contact, WeChat follower, survey answer) that carries
     a linking identifier, with the component it belongs to and that component's customer id
-    (int_customer_id_assignments). All linking identifiers of a record
-    are in one component (the record's star joins them), so the first is as good as any. -#}
+    (int_customer_id_assignments). All linking identifiers of a record are in one component (the
+    record's star joins them), so a distinct pair is one row per record; the unique test on
+    record_key says so if that ever breaks. A distinct spills where min() of a string, per record,
+    held its states outside DuckDB's memory limit. -#}
 with
 
 observations as (
@@ -26,14 +28,13 @@ customer_ids as (
 
 grouped as (
 
-    select
+    select distinct
         observations.record_key,
-        min(components.component_key) as component_key
+        components.component_key
     from observations
     inner join components
         on observations.identifier_type || ':' || observations.identifier_value
             = components.node_key
-    group by observations.record_key
 
 )
 
