@@ -26,7 +26,7 @@ customer_ids as (
 
 ),
 
-grouped as (
+record_components as (
 
     select distinct
         observations.record_key,
@@ -39,9 +39,9 @@ grouped as (
 )
 
 select
-    grouped.record_key,
-    grouped.component_key,
+    record_components.record_key,
+    record_components.component_key,
     customer_ids.customer_id
-from grouped
+from record_components
 inner join customer_ids
-    on grouped.component_key = customer_ids.component_key
+    on record_components.component_key = customer_ids.component_key
