@@ -5,6 +5,14 @@
 
     ERPs split and merge platform orders (拆单/合单); a platform order fulfilled by several ERP
     orders is still one order downstream, where platform sources decide its state. -#}
+{#- An ERP order's own cells, repeated on each of its lines (blank on continuation lines of
+    merged-cell exports). platform_order_id first: the output puts first_platform_sub_order_id
+    right after it. -#}
+{%- set order_cells = [
+    'platform_order_id', 'channel', 'buyer_nick', 'platform_buyer_id', 'erp_customer_no',
+    'receiver_mobile_hmac', 'receiver_mobile_kind', 'receiver_name_hmac', 'receiver_province',
+    'receiver_city', 'order_status_text', 'order_state',
+] %}
 with
 
 erp_lines as (
@@ -37,31 +45,71 @@ platform_sub_orders as (
 
 ),
 
+-- An ERP order's own cells as group keys: most exports repeat them on every line, so this is
+-- one row per order. A string that is a group key can spill to disk; a string max() per order is
+-- held in memory outside DuckDB's cap (DECISIONLOG.md). Read twice below, so the engine keeps it
+-- once: a row per order, where reading it anew would rank the staging view's lines again.
+order_variants as (
+
+    select
+        erp_system,
+        erp_order_no,
+        {%- for cell in order_cells %}
+        {{ cell }},
+        {%- endfor %}
+        min(platform_sub_order_id) as first_platform_sub_order_id,
+        max(order_paid_amount) as order_paid_amount,
+        sum(line_paid_amount) as lines_paid_amount,
+        sum(quantity) as item_quantity,
+        min(traded_at) as traded_at,
+        min(paid_at) as paid_at,
+        min(shipped_at) as shipped_at,
+        max(exported_at) as exported_at,
+        count(*) over (partition by erp_system, erp_order_no) as variant_count
+    from erp_lines
+    group by erp_system, erp_order_no, {{ order_cells | join(', ') }}
+
+),
+
+-- Where an order's lines disagree (merged-cell exports leave the continuation lines blank; a
+-- merged order can name several platform orders) each cell takes its largest value.
 erp_orders as (
 
     select
         erp_system,
         erp_order_no,
+        platform_order_id,
+        first_platform_sub_order_id,
+        {%- for cell in order_cells[1:] %}
+        {{ cell }},
+        {%- endfor %}
+        coalesce(order_paid_amount, lines_paid_amount) as paid_amount,
+        item_quantity,
+        traded_at,
+        paid_at,
+        shipped_at,
+        exported_at
+    from order_variants
+    where variant_count = 1
+
+    union all
+
+    select
+        erp_system,
+        erp_order_no,
         max(platform_order_id) as platform_order_id,
-        min(platform_sub_order_id) as first_platform_sub_order_id,
-        max(channel) as channel,
-        max(buyer_nick) as buyer_nick,
-        max(platform_buyer_id) as platform_buyer_id,
-        max(erp_customer_no) as erp_customer_no,
-        max(receiver_mobile_hmac) as receiver_mobile_hmac,
-        max(receiver_mobile_kind) as receiver_mobile_kind,
-        max(receiver_name_hmac) as receiver_name_hmac,
-        max(receiver_province) as receiver_province,
-        max(receiver_city) as receiver_city,
-        max(order_status_text) as order_status_text,
-        max(order_state) as order_state,
-        coalesce(max(order_paid_amount), sum(line_paid_amount)) as paid_amount,
-        sum(quantity) as item_quantity,
+        min(first_platform_sub_order_id) as first_platform_sub_order_id,
+        {%- for cell in order_cells[1:] %}
+        max({{ cell }}) as {{ cell }},
+        {%- endfor %}
+        coalesce(max(order_paid_amount), sum(lines_paid_amount)) as paid_amount,
+        sum(item_quantity) as item_quantity,
         min(traded_at) as traded_at,
         min(paid_at) as paid_at,
         min(shipped_at) as shipped_at,
         max(exported_at) as exported_at
-    from erp_lines
+    from order_variants
+    where variant_count > 1
     group by erp_system, erp_order_no
 
 ),
