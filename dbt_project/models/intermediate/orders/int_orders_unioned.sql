@@ -14,7 +14,12 @@
     exports do not carry.
 
     Observations are ranked on narrow rows and the chosen ones read back by key, so no step holds
-    the whole wide union at once. -#}
+    the whole wide union at once. The identifiers' max() keep their strings outside DuckDB's pool
+    (about 1.1 GB at 1M customers), so the model runs with half the profile's cap. -#}
+{{ config(
+    pre_hook="{{ shrink_memory_limit(0.5) }}",
+    post_hook="{{ restore_memory_limit() }}",
+) }}
 {#- The platform's own record decides; the ERP only for orders it alone has. The key last makes
     the order total (an ERP can split one order into several ERP orders in one export). -#}
 {%- set observation_order -%}
