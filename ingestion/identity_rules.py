@@ -22,6 +22,16 @@ RULES_FILE = PROJECT_ROOT / "dbt_project" / "identity_rules.yml"
 PSEUDONYMISED_TYPES = frozenset(
     {"phone_hmac", "virtual_phone_hmac", "landline_hmac", "alipay_hmac"}
 )
+# The raw tables write_rules replaces, as the asset graph and the dbt sources describe them.
+RULE_TABLES = {
+    "identity_rules": "identity_rules.yml as the loader last wrote it, one row per identifier type",
+    "identity_group_limits": "Per identifier type, how many identifiers of another type it may "
+    "be seen with and still link (identity_rules.yml `limits`)",
+    "identity_handover_evidence": "Per identifier type, the identifier types whose values all "
+    "change when it changes hands (identity_rules.yml `handover_evidence`)",
+    "identity_blocked_values": "Blocked identifier values (personal ones pseudonymised) and LIKE "
+    "patterns from identity_rules.yml",
+}
 _RULE_KEYS = {"links", "limits", "handover_evidence"}
 _LIMIT_KEYS = {"group_of", "max_group_size", "max_concurrent"}
 

@@ -33,6 +33,18 @@ def test_asset_keys_are_warehouse_relations_in_product_groups():
     assert dg.AssetKey(["raw", "taobao_orders"]) in stg.parent_keys
 
 
+def test_every_asset_is_in_a_product_group_and_the_loader_writes_the_identity_rules():
+    nodes = _specs()
+    ungrouped = sorted(
+        key.to_user_string() for key, node in nodes.items() if node.group_name == "default"
+    )
+    assert ungrouped == []
+    # The identity models read rules the loader writes: the graph links them through raw_tables.
+    rules = dg.AssetKey(["raw", "identity_rules"])
+    assert rules in nodes[dg.AssetKey(["staging", "stg_identity__rules"])].parent_keys
+    assert defs.resolve_asset_graph().get(rules).assets_def.node_def.name == "raw_tables"
+
+
 def test_checks_cover_raw_orders_and_the_customer_360():
     graph = defs.resolve_asset_graph()
     check_keys = {(c.asset_key.path[-1], c.name) for c in graph.asset_check_keys}

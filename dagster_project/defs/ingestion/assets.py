@@ -3,15 +3,22 @@
 import dagster as dg
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
+from ingestion.identity_rules import RULE_TABLES
 from ingestion.loader import load_landing
 from ingestion.settings import load_settings
 from ingestion.sources import RAW_TABLES as SOURCE_TABLES
 from ingestion.top_pull import TopClient, credentials_from_env, pull
 
-RAW_TABLES = SOURCE_TABLES | {
-    "quarantine": "Rows that could not be loaded, with file, line, reason and raw text",
-    "file_ledger": "One row per landed file (by SHA-256): loaded or rejected, with counts",
-}
+# Every table the loader writes, the identity rules included (it rewrites them on every run), so
+# the graph shows who writes what the identity models read.
+RAW_TABLES = (
+    SOURCE_TABLES
+    | RULE_TABLES
+    | {
+        "quarantine": "Rows that could not be loaded, with file, line, reason and raw text",
+        "file_ledger": "One row per landed file (by SHA-256): loaded or rejected, with counts",
+    }
+)
 
 
 @dg.asset(
