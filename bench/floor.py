@@ -33,15 +33,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.defs.transform.project import NIGHTLY_EXCLUDES
-from ingestion.demo.shop import ShopParams
+from bench.pipeline import nightly_dbt_build
 from ingestion.settings import PROJECT_ROOT
 from ingestion.sources.csv_reading import detect_encoding
 
@@ -134,25 +132,7 @@ def dbt_empty(warehouse: Path, scratch: Path) -> dict:
     env = dict(os.environ, FUGOU_WAREHOUSE=str(copy), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     started = time.perf_counter()
     subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "build",
-            "--empty",
-            *NIGHTLY_EXCLUDES,
-            "--exclude",
-            FAILS_ON_NO_ROWS,
-            "--quiet",
-            "--project-dir",
-            str(PROJECT_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(PROJECT_ROOT),
-            "--target-path",
-            str(scratch / "dbt_target"),
-            "--log-path",
-            str(scratch / "dbt_logs"),
-            "--vars",
-            json.dumps({"as_of": ShopParams.end.isoformat()}),
-        ],
+        nightly_dbt_build(scratch, "--empty", "--exclude", FAILS_ON_NO_ROWS),
         env=env,
         check=True,
         capture_output=True,

@@ -87,6 +87,28 @@ def _timed(command: list[str], workdir: Path, env) -> tuple[float, float, str]:
     return seconds, round(int(peak_file.read_text().split()[-1]) / 1024, 1), done.stdout
 
 
+def nightly_dbt_build(workdir: Path, *extra: str) -> list[str]:
+    """The nightly job's `dbt build` as a command line, with its artifacts and logs in `workdir`.
+    bench/floor.py runs it too (with `--empty`), so the floor and the bench run the same build."""
+    return [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        *NIGHTLY_EXCLUDES,
+        *extra,
+        "--quiet",
+        "--project-dir",
+        str(PROJECT_ROOT / "dbt_project"),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--target-path",
+        str(workdir / "dbt_target"),
+        "--log-path",
+        str(workdir / "dbt_logs"),
+        "--vars",
+        json.dumps({"as_of": ShopParams.end.isoformat()}),
+    ]
+
+
 def _materialise_predictions(warehouse: Path) -> None:
     """The prediction assets on the bench's warehouse, as the nightly job runs them."""
     import dagster as dg
@@ -172,26 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     load_peak = load_memory.mb
 
     env = dict(os.environ, FUGOU_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    seconds, dbt_peak, _ = _timed(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "build",
-            *NIGHTLY_EXCLUDES,
-            "--quiet",
-            "--project-dir",
-            str(PROJECT_ROOT / "dbt_project"),
-            "--profiles-dir",
-            str(PROJECT_ROOT),
-            "--target-path",
-            str(workdir / "dbt_target"),
-            "--log-path",
-            str(workdir / "dbt_logs"),
-            "--vars",
-            json.dumps({"as_of": ShopParams.end.isoformat()}),
-        ],
-        workdir,
-        env,
-    )
+    seconds, dbt_peak, _ = _timed(nightly_dbt_build(workdir), workdir, env)
     stages["dbt_build"] = seconds
 
     started = time.perf_counter()
