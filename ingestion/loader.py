@@ -64,6 +64,22 @@ create table if not exists {RAW_SCHEMA}.quarantine (
     raw_text varchar,
     quarantined_at timestamp not null
 )"""
+# Optional cells that could not be read and were loaded as NULL: where (file, line, column),
+# why, and the value's shape only (never the value: it may be a phone or a name).
+FIELD_ISSUES_DDL = f"""
+create table if not exists {RAW_SCHEMA}.field_issues (
+    source_file varchar not null,
+    source_line integer not null,
+    file_sha256 varchar not null,
+    target_table varchar,
+    column_name varchar not null,
+    reason varchar not null,
+    value_kind varchar,
+    is_pseudonymised boolean not null,
+    recorded_at timestamp not null
+)"""
+# Columns added after the first warehouses were made (NULL for files loaded before).
+LEDGER_ADDED_COLUMNS = (("fields_nulled", "INTEGER"), ("fields_pseudonymised", "INTEGER"))
 LEDGER_DDL = f"""
 create table if not exists {RAW_SCHEMA}.file_ledger (
     file_sha256 varchar primary key,
@@ -92,6 +108,8 @@ class FileResult:
     rows_in_file: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    fields_nulled: int = 0  # optional cells unreadable, loaded as NULL (raw.field_issues)
+    fields_pseudonymised: int = 0  # contact cells the exporter had already hashed
     message: str = ""
     file_sha256: str = ""
     header_generation: str | None = None
@@ -127,7 +145,12 @@ def file_sha256(path: Path) -> str:
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(QUARANTINE_DDL)
+    con.execute(FIELD_ISSUES_DDL)
     con.execute(LEDGER_DDL)
+    for name, sql_type in LEDGER_ADDED_COLUMNS:
+        con.execute(
+            f"alter table {RAW_SCHEMA}.file_ledger add column if not exists {name} {sql_type}"
+        )
     for spec in SPECS:
         _ensure_table(con, spec)
 
@@ -255,7 +278,8 @@ def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: d
         con.rollback()
         raise
     finally:
-        for spooled in (*prepared.typed, *(part.rejects for part in prepared.parts)):
+        spools = [spool for part in prepared.parts for spool in (part.rejects, part.issues)]
+        for spooled in (*prepared.typed, *spools):
             if spooled is not None:
                 spooled.unlink(missing_ok=True)
     return result
@@ -285,6 +309,8 @@ def _load_in_transaction(
     if len(prepared.parts) == 1 and prepared.parts[0].label is None:
         _fill_raw_text(con, prepared)
     unknown = prepared.unknown_columns
+    nulled, pseudonymised, issues_said = _field_issue_summary(con, sha)
+    said = [f"new columns kept in _extra: {unknown}" if unknown else "", issues_said]
     result = FileResult(
         source_file=name,
         status="loaded",
@@ -292,7 +318,9 @@ def _load_in_transaction(
         rows_in_file=prepared.rows_in_file,
         rows_loaded=rows_loaded,
         rows_quarantined=rows_quarantined,
-        message=f"new columns kept in _extra: {unknown}" if unknown else "",
+        fields_nulled=nulled,
+        fields_pseudonymised=pseudonymised,
+        message="; ".join(m for m in said if m),
         file_sha256=sha,
         header_generation=prepared.generation,
         encoding=prepared.encoding,
@@ -303,12 +331,36 @@ def _load_in_transaction(
     return result
 
 
+def _field_issue_summary(con, sha: str) -> tuple[int, int, str]:
+    """Counts of the file's nulled cells, and a line for the ledger naming the columns."""
+    rows = con.execute(
+        f"""
+        select column_name, is_pseudonymised, count(*)
+        from {RAW_SCHEMA}.field_issues where file_sha256 = ?
+        group by all order by 2, 1
+        """,
+        [sha],
+    ).fetchall()
+    nulled = sum(n for _, hashed, n in rows if not hashed)
+    pseudonymised = sum(n for _, hashed, n in rows if hashed)
+    parts = []
+    if nulled:
+        columns = ", ".join(f"{c} {n}" for c, hashed, n in rows if not hashed)
+        parts.append(f"unreadable optional cells loaded as NULL: {columns}")
+    if pseudonymised:
+        columns = ", ".join(f"{c} {n}" for c, hashed, n in rows if hashed)
+        parts.append(f"contact cells already pseudonymised by the exporter: {columns}")
+    return nulled, pseudonymised, "; ".join(parts)
+
+
 def _load_part(con, part, source: str, sha: str, quarantine, exported_at, loaded_at) -> int:
     """One export's rows into its raw table; whole-file rules move caught rows to quarantine."""
     if part.table is None:  # an unrecognised sheet: every row is already a reject
         quarantine.add_from_csv(part.rejects, None)
         quarantine.flush()
         return 0
+    if part.issues is not None:
+        _insert_field_issues(con, part, source, sha, loaded_at)
     spec = SPEC_BY_KEY[part.spec_key]
     typed = [str(p) for p in part.typed]
     # Rows go straight into the raw table (copying them through a staging table cost as much
@@ -333,6 +385,27 @@ def _load_part(con, part, source: str, sha: str, quarantine, exported_at, loaded
     con.execute("drop view _incoming")
     quarantine.flush()
     return inserted - quarantine.moved
+
+
+def _insert_field_issues(con, part, source: str, sha: str, loaded_at: dt.datetime) -> None:
+    con.execute(
+        f"""
+        insert into {RAW_SCHEMA}.field_issues
+        select $file, line, $sha, $table, column_name, reason, value_kind, pseudonymised,
+               cast($at as timestamp)
+        from read_csv($issues, header = false, auto_detect = false, quote = '"', escape = '"',
+                      delim = ',', new_line = '\\r\\n',
+                      columns = {{'line': 'INTEGER', 'column_name': 'VARCHAR', 'reason': 'VARCHAR',
+                                 'value_kind': 'VARCHAR', 'pseudonymised': 'BOOLEAN'}})
+        """,
+        {
+            "file": source,
+            "sha": sha,
+            "table": part.table,
+            "issues": str(part.issues),
+            "at": loaded_at.isoformat(sep=" "),
+        },
+    )
 
 
 def _sql_text(value: str) -> str:
@@ -523,23 +596,27 @@ def _quarantine_document(path, name, sha, spec, reason, quarantine, loaded_at) -
 
 
 def _write_ledger(con: duckdb.DuckDBPyConnection, r: FileResult, loaded_at: dt.datetime) -> None:
+    row = {
+        "file_sha256": r.file_sha256,
+        "source_file": r.source_file,
+        "target_table": r.target_table,
+        "header_generation": r.header_generation,
+        "encoding": r.encoding,
+        "rows_in_file": r.rows_in_file,
+        "rows_loaded": r.rows_loaded,
+        "rows_quarantined": r.rows_quarantined,
+        "fields_nulled": r.fields_nulled,
+        "fields_pseudonymised": r.fields_pseudonymised,
+        "status": r.status,
+        "message": r.message,
+        "unknown_columns": r.unknown_columns,
+        "exported_at": r.exported_at,
+        "loaded_at": loaded_at,
+    }
     con.execute(
-        f"insert into {RAW_SCHEMA}.file_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            r.file_sha256,
-            r.source_file,
-            r.target_table,
-            r.header_generation,
-            r.encoding,
-            r.rows_in_file,
-            r.rows_loaded,
-            r.rows_quarantined,
-            r.status,
-            r.message,
-            r.unknown_columns,
-            r.exported_at,
-            loaded_at,
-        ],
+        f"insert into {RAW_SCHEMA}.file_ledger ({', '.join(row)}) "
+        f"values ({', '.join('?' for _ in row)})",
+        list(row.values()),
     )
 
 

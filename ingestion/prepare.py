@@ -80,6 +80,8 @@ class PreparedPart:
     # its line in the file; it is left out (NULL) and read back only if the row is quarantined.
     typed: list[Path] = field(default_factory=list)
     rejects: Path | None = None  # CSV: line, reason, raw text
+    # CSV: line, column, reason, value kind, pseudonymised: optional cells loaded as NULL
+    issues: Path | None = None
 
 
 @dataclass
@@ -197,6 +199,7 @@ def _new_part(parsed: ParsedFile, label: str | None, rejects: Path) -> PreparedP
         generation=parsed.generation,
         unknown_columns=", ".join(parsed.unknown_columns),
         rejects=rejects,
+        issues=rejects.with_name(rejects.name.replace(".rejects.", ".issues.")),
     )
 
 
@@ -367,24 +370,36 @@ def _worker_db(work: Path, threads: int):
 
 
 class _RejectsOut:
-    """csv.writer over the rejects spool that can start over (when the vectorised path gives up)."""
+    """csv.writers over the rejects and field-issue spools that can start over (when the
+    vectorised path gives up)."""
 
-    def __init__(self, handle) -> None:
-        self.handle = handle
+    def __init__(self, handle, issues_handle) -> None:
+        self.handles = (handle, issues_handle)
         self.writer = csv.writer(handle)
+        self.issues = csv.writer(issues_handle)
 
     def writerow(self, row) -> None:
         self.writer.writerow(row)
 
+    def write_issues(self, line: int, issues) -> None:
+        for issue in issues:
+            self.issues.writerow(
+                [line, issue.column, issue.reason, issue.value_kind, issue.pseudonymised]
+            )
+
     def restart(self) -> None:
-        self.handle.seek(0)
-        self.handle.truncate()
+        for handle in self.handles:
+            handle.seek(0)
+            handle.truncate()
 
 
 @contextlib.contextmanager
 def _rejects_writer(part: PreparedPart):
-    with part.rejects.open("w", newline="", encoding="utf-8") as handle:
-        yield _RejectsOut(handle)
+    with (
+        part.rejects.open("w", newline="", encoding="utf-8") as handle,
+        part.issues.open("w", newline="", encoding="utf-8") as issues,
+    ):
+        yield _RejectsOut(handle, issues)
 
 
 def _typed_columns(spec: FileSpec) -> str:
@@ -585,6 +600,8 @@ def _spool_items(con, parsed: ParsedFile, items, work: Path, rejects, pii_key: b
             if isinstance(item, Reject):
                 rejects.writerow([item.line, item.reason, item.raw_text])
                 continue
+            if item.issues:
+                rejects.write_issues(item.line, item.issues)
             values = item.values
             for column in spec.pii_columns:
                 values[column] = pseudonymise(pii_key, values[column])

@@ -55,6 +55,7 @@ class Field:
     sql_type: str = "VARCHAR"
     required: bool = False
     pii: bool = False
+    essential: bool = False  # unreadable: the row is rejected (see Column.essential)
 
 
 FIELDS: dict[str, Field] = {
@@ -78,8 +79,8 @@ FIELDS: dict[str, Field] = {
     "product_name": Field(parse_text),
     "quantity": Field(parse_int, "INTEGER", required=True),
     "unit_price": Field(parse_money, MONEY),
-    "line_paid_amount": Field(parse_money, MONEY),
-    "order_paid_amount": Field(parse_money, MONEY),
+    "line_paid_amount": Field(parse_money, MONEY, essential=True),
+    "order_paid_amount": Field(parse_money, MONEY, essential=True),
     "refund_status": Field(parse_text),
 }
 # Street addresses stay out of the warehouse: the region column is enough for the marts.
@@ -108,6 +109,7 @@ def erp_spec(
             spec.sql_type,
             required=spec.required,
             pii=spec.pii,
+            essential=spec.essential,
             fast=sql_forms.REQUIRED_TEXT if field == "erp_order_no" else None,
         )
         for field, spec in FIELDS.items()

@@ -17,7 +17,14 @@ from typing import Any
 from ingestion.sources import sql_forms
 from ingestion.sources.csv_reading import BOM, BadLine, Record, detect_encoding, read_records
 from ingestion.sources.sql_forms import FORMS, SqlForm
-from ingestion.sources.values import normalise_header, phone_kind
+from ingestion.sources.values import (
+    AlreadyPseudonymised,
+    Unreadable,
+    normalise_header,
+    parse_optional_order_id,
+    phone_kind,
+    value_kind,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,15 @@ class Column:
     required: bool = False
     pii: bool = False  # pseudonymised by the loader before it is written; stored as <name>_hmac
     fast: SqlForm | None = None  # the SQL twin of `parse`, where it is not the one in FORMS
+    # An unreadable value rejects the row only in a column the row cannot do without: a required
+    # one, an id (a damaged sub-order id would merge lines), or one marked essential (an amount
+    # or time the marts' money and states hang on). Anywhere else the value is nulled, the row
+    # loads and the cell is logged as a FieldIssue.
+    essential: bool = False
+
+    @property
+    def rejects_row(self) -> bool:
+        return self.required or self.essential or self.parse is parse_optional_order_id
 
     @property
     def stored_name(self) -> str:
@@ -101,11 +117,23 @@ class FileSpec:
 
 
 @dataclass(frozen=True)
+class FieldIssue:
+    """An optional cell that could not be read and was loaded as NULL. No value is kept: the
+    reason of a personal-data column is worded without it, and the kind says only its shape."""
+
+    column: str  # the header as the file spells it
+    reason: str
+    value_kind: str
+    pseudonymised: bool = False  # hashed by the exporter: expected, counted, not an error
+
+
+@dataclass(frozen=True)
 class Row:
     line: int
     values: dict[str, Any]
     raw_text: str
     extra: tuple[str, ...] = ()  # the raw cells of the file's new columns, in header order
+    issues: tuple[FieldIssue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -230,7 +258,7 @@ def parse_records(spec: FileSpec, encoding: str, records: Iterator[Record | BadL
     header_norm = [normalise_header(h) for h in header]
     # Only the columns this file has are parsed; the rest are None in every row.
     plan = [
-        (c.name, positions[c.name], c.parse, c.required, {})
+        (c.name, positions[c.name], c.parse, c.required, c.rejects_row, c.pii, {})
         for c in spec.columns
         if c.name in positions
     ]
@@ -271,6 +299,8 @@ _MISSING = object()
 @dataclass(frozen=True)
 class _Failure:
     message: str
+    public: str  # without the value
+    pseudonymised: bool = False
 
 
 def _is_header(fields: list[str], header_norm: list[str]) -> bool:
@@ -287,7 +317,7 @@ def _parse_record(
     record: Record,
     header: list[str],
     header_norm: list[str],
-    plan: list[tuple[str, int, Any, bool, dict]],
+    plan: list[tuple[str, int, Any, bool, bool, bool, dict]],
     absent: dict[str, None],
     extra_positions: tuple[int, ...] = (),
 ) -> Row | Reject:
@@ -307,21 +337,32 @@ def _parse_record(
             record.text,
         )
     values: dict[str, Any] = dict(absent)
-    for name, pos, parse, required, memo in plan:
+    issues: list[FieldIssue] = []
+    for name, pos, parse, required, rejects_row, pii, memo in plan:
         cell = fields[pos]
         outcome = memo.get(cell, _MISSING)
         if outcome is _MISSING:
             try:
                 outcome = parse(cell)
+            except AlreadyPseudonymised as exc:
+                outcome = _Failure(str(exc), exc.public, pseudonymised=True)
+            except Unreadable as exc:
+                outcome = _Failure(str(exc), exc.public)
             except ValueError as exc:
-                outcome = _Failure(str(exc))
+                outcome = _Failure(str(exc), "unreadable value")
             if len(memo) < _MEMO_LIMIT:
                 memo[cell] = outcome
         if type(outcome) is _Failure:
-            return Reject(record.line, f"{header[pos].strip()}: {outcome.message}", record.text)
+            column = header[pos].strip()
+            if rejects_row:
+                return Reject(record.line, f"{column}: {outcome.message}", record.text)
+            reason = outcome.public if pii else outcome.message
+            issues.append(FieldIssue(column, reason, value_kind(cell), outcome.pseudonymised))
+            outcome = None
         if required and outcome is None:
             return Reject(record.line, f"{name} is empty", record.text)
         values[name] = outcome
     for derived in spec.derived:
         values[derived.name] = derived.compute(values)
-    return Row(record.line, values, record.text, tuple(fields[i] for i in extra_positions))
+    extra = tuple(fields[i] for i in extra_positions)
+    return Row(record.line, values, record.text, extra, tuple(issues))

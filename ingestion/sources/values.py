@@ -13,7 +13,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 _NULL_TOKENS = {"", "null", "none", "nan", "-", "无退款申请"}
-_MONEY_JUNK = re.compile(r"[元¥￥,\s]")
+_MONEY_UNITS = re.compile(r"[元¥￥\s]")
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 _TIMESTAMP = re.compile(
     r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
@@ -23,6 +23,25 @@ MAX_MONEY = Decimal("9999999999999999.99")
 _CENT = Decimal("0.01")
 _PLAIN_MONEY = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 _ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+# Thousands separators as Chinese exports write them: 1,299.00 (never 1.299,00).
+_GROUPED_MONEY = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+# A publisher's own pseudonym in a contact column (a real 2017 export replaced 联系手机 with
+# 11-character hex codes): at least one letter, so a plain number is never taken for one.
+_HEX_TOKEN = re.compile(r"^(?=.*[A-Fa-f])[0-9A-Fa-f]{8,128}$")
+
+
+class Unreadable(ValueError):
+    """A cell that cannot be read. `public` says why without quoting the value, for the
+    field-issue log of a column that holds personal data."""
+
+    def __init__(self, message: str, public: str | None = None) -> None:
+        super().__init__(message)
+        self.public = public or message
+
+
+class AlreadyPseudonymised(Unreadable):
+    """The exporter hashed the value before Fugou saw it: not an error in the row, just a
+    contact point that links nobody."""
 
 
 def normalise_header(name: str) -> str:
@@ -76,11 +95,21 @@ def parse_optional_order_id(value: str) -> str | None:
 
 
 def parse_money(value: str) -> Decimal | None:
+    """Yuan with a decimal point, as every Chinese export writes them. A value that only reads
+    as money under another convention (1.234,50) or that has sub-cent digits (12.345: a
+    thousands point?) is refused, never rounded to something else."""
     if _PLAIN_MONEY.match(value):
         return Decimal(value).quantize(_CENT)  # the common case: 201.12
-    value = _MONEY_JUNK.sub("", clean_cell(value))
+    value = _MONEY_UNITS.sub("", clean_cell(value))
     if is_null(value):
         return None
+    if "," in value:
+        if not _GROUPED_MONEY.match(value):
+            raise ValueError(
+                f"amount {value!r} is ambiguous: commas are only read as thousands separators "
+                "(1,299.00)"
+            )
+        value = value.replace(",", "")
     try:
         amount = Decimal(value)
     except InvalidOperation as exc:
@@ -89,6 +118,10 @@ def parse_money(value: str) -> Decimal | None:
         raise ValueError(f"amount {value!r} is out of range")
     if amount < 0:
         raise ValueError(f"negative amount {value}")
+    if amount != amount.quantize(_CENT):
+        raise ValueError(
+            f"amount {value!r} has digits below the cent (a thousands separator?); not rounded"
+        )
     return amount.quantize(_CENT)
 
 
@@ -142,6 +175,11 @@ def parse_phone(value: str) -> str | None:
     value = clean_cell(value)
     if is_null(value) or "*" in value:
         return None
+    if _HEX_TOKEN.match(value):
+        raise AlreadyPseudonymised(
+            f"phone {value!r} is already pseudonymised by the exporter",
+            "already pseudonymised by the exporter (a hex token, not a phone)",
+        )
     digits = re.sub(r"[\s()（）]", "", value)
     if digits.startswith("+86"):
         digits = digits[3:]
@@ -150,8 +188,29 @@ def parse_phone(value: str) -> str | None:
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if not re.fullmatch(r"\d{5,15}(-\d{1,6})?|0\d{2,3}-\d{7,8}(-\d{1,6})?", digits):
-        raise ValueError(f"phone {value!r} is not a phone number")
+        raise Unreadable(f"phone {value!r} is not a phone number", "not a phone number")
     return digits
+
+
+def value_kind(cell: str) -> str:
+    """What an unreadable cell looked like, without its content: for logs that must hold no
+    personal data."""
+    text = clean_cell(cell)
+    if not text:
+        return "empty"
+    if text.isdigit():
+        kind = "digits"
+    elif re.fullmatch(r"[0-9A-Fa-f]+", text):
+        kind = "hex"
+    elif "*" in text:
+        kind = "masked"
+    elif re.fullmatch(r"[0-9.,+\-\s]+", text):
+        kind = "number-like"
+    elif text.isascii():
+        kind = "ascii text"
+    else:
+        kind = "text"
+    return f"{kind}, {len(text)} chars"
 
 
 def phone_kind(normalised: str | None) -> str | None:

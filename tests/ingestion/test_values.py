@@ -91,3 +91,44 @@ def test_phones_normalise_and_classify():
 
 def test_tracking_numbers_lose_no_prefix():
     assert v.parse_tracking_no("No:3330622150731") == "3330622150731"
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("1.234,50", "ambiguous"),  # a decimal comma: never 1.23
+        ("12.345", "below the cent"),  # a thousands point: never 12.34
+        ("1,2", "ambiguous"),
+        ("0.005", "below the cent"),
+    ],
+)
+def test_money_refuses_what_only_another_convention_reads(raw, why):
+    with pytest.raises(ValueError, match=why):
+        v.parse_money(raw)
+
+
+def test_money_keeps_exact_values_with_trailing_zeros():
+    assert v.parse_money("12.340") == Decimal("12.34")
+    assert v.parse_money("12,345,678.90") == Decimal("12345678.90")
+
+
+def test_phone_hashed_by_the_exporter_is_told_apart_from_a_bad_phone():
+    with pytest.raises(v.AlreadyPseudonymised) as hashed:
+        v.parse_phone("A8BC507DD57")
+    assert "A8BC" not in hashed.value.public
+    with pytest.raises(v.Unreadable) as bad:
+        v.parse_phone("call me")
+    assert not isinstance(bad.value, v.AlreadyPseudonymised)
+    assert v.parse_phone("13912345678") == "13912345678"  # all digits is never a hex token
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind"),
+    [
+        ("A8BC507DD57", "hex, 11 chars"),
+        ("张三", "text, 2 chars"),
+        ("139****0001", "masked, 11 chars"),
+    ],
+)
+def test_value_kind_gives_the_shape_not_the_value(cell, kind):
+    assert v.value_kind(cell) == kind

@@ -16,6 +16,10 @@ RAW_TABLES = (
     | RULE_TABLES
     | {
         "quarantine": "Rows that could not be loaded, with file, line, reason and raw text",
+        "field_issues": (
+            "Optional cells that could not be read and were loaded as NULL: file, line, column, "
+            "reason and the value's shape (never the value)"
+        ),
         "file_ledger": "One row per landed file (by SHA-256): loaded or rejected, with counts",
     }
 )
@@ -81,5 +85,9 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
                     "files_loaded_this_run": report.count("loaded"),
                     "files_rejected_this_run": report.count("rejected"),
                     "rows_quarantined_this_run": report.rows_quarantined,
+                    "fields_nulled_this_run": sum(f.fields_nulled for f in report.files),
+                    "fields_pseudonymised_this_run": sum(
+                        f.fields_pseudonymised for f in report.files
+                    ),
                 }
             yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)

@@ -48,3 +48,39 @@ def quarantine_is_empty(warehouse: Warehouse) -> dg.AssetCheckResult:
             ),
         },
     )
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["raw", "field_issues"]),
+    description=(
+        "No optional cell had to be loaded as NULL because it could not be read; when some "
+        "were, the columns, reasons and counts say which (contact cells the exporter had "
+        "already hashed are counted apart: expected, not an error)."
+    ),
+)
+def no_unreadable_fields(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
+        reasons = con.execute("""
+            select source_file, column_name, reason, count(*)
+            from raw.field_issues
+            where not is_pseudonymised
+            group by all
+            order by 4 desc, 1, 2, 3
+            limit 20
+        """).fetchall()
+        nulled, hashed = con.execute("""
+            select count(*) filter (where not is_pseudonymised),
+                   count(*) filter (where is_pseudonymised)
+            from raw.field_issues
+        """).fetchone()
+    return dg.AssetCheckResult(
+        passed=nulled == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "cells_nulled": nulled,
+            "cells_pseudonymised_by_exporter": hashed,
+            "top_reasons": dg.MetadataValue.md(
+                "\n".join(f"- {f} {c}: {r} ({n})" for f, c, r, n in reasons) or "none"
+            ),
+        },
+    )
