@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,8 @@ from ingestion.sources.spec import FileRejected, FileSpec, exported_at_from_name
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
+# A rejects spool line: a clipped raw text (1M characters, up to 4 bytes each) and its reason.
+REJECTS_MAX_LINE_BYTES = 6 << 20
 CHUNK_ROWS = 50_000
 # DuckDB memory of the process that writes the raw tables while loading (its workers have 1 GB
 # each): the writer's peak at 1M customers went from 5.4 GB to 1.8 GB with 1.5 GB, and the load
@@ -103,7 +106,9 @@ class FileResult:
     """What happened to one landed file; loaded and rejected files are written to the ledger."""
 
     source_file: str
-    status: str  # loaded | rejected | skipped (already in the ledger)
+    # loaded | rejected (unreadable as a whole: rows in quarantine) | failed (reading it raised:
+    # nothing kept, retried next run) | skipped (already in the ledger, or twice in one batch)
+    status: str
     target_table: str | None = None
     rows_in_file: int = 0
     rows_loaded: int = 0
@@ -191,6 +196,7 @@ def load_landing(
     loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)
     report = LoadReport()
     pending: list[tuple[Path, str, str]] = []
+    batch: dict[str, str] = {}  # sha -> the first name it landed under in this batch
     for path in landed_files(landing_dir):
         name = path.relative_to(landing_dir).as_posix()
         sha = file_sha256(path)
@@ -198,7 +204,12 @@ def load_landing(
             report.files.append(
                 FileResult(name, "skipped", message="already loaded (same SHA-256)")
             )
+        elif sha in batch:  # prepared once: two workers on one file shared its spool
+            report.files.append(
+                FileResult(name, "skipped", message=f"same content as {batch[sha]} (loaded once)")
+            )
         else:
+            batch[sha] = name
             pending.append((path, name, sha))
     if workers is None:
         big = sum(path.stat().st_size for path, _, _ in pending) >= PARALLEL_MIN_BYTES
@@ -206,14 +217,8 @@ def load_landing(
     with tempfile.TemporaryDirectory(prefix="fugou-load-") as spool_dir, _bulk_load_settings(con):
         threads = max(1, (os.cpu_count() or 1) // workers)
         jobs = [(path, name, sha, pii_key, Path(spool_dir), threads) for path, name, sha in pending]
-        if workers > 1:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                for prepared in pool.map(_prepare_job, jobs):
-                    report.files.append(_commit(con, prepared, loaded_at))
-        else:
-            for job in jobs:
-                report.files.append(_commit(con, _prepare_job(job), loaded_at))
+        for job, prepared in zip(jobs, _prepared(jobs, workers), strict=True):
+            report.files.append(_commit_isolated(con, job, prepared, loaded_at))
     # The identity rules hold pseudonymised values, so they are written where the key is: here.
     write_rules(con, read_rules(rules_file), pii_key)
     for result in report.files:
@@ -257,12 +262,72 @@ def _bulk_load_settings(con: duckdb.DuckDBPyConnection):
 
 
 def _in_ledger(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
-    query = f"select 1 from {RAW_SCHEMA}.file_ledger where file_sha256 = ?"
+    """Loaded or rejected files are done; a failed one is tried again."""
+    query = f"select 1 from {RAW_SCHEMA}.file_ledger where file_sha256 = ? and status <> 'failed'"
     return con.execute(query, [sha]).fetchone() is not None
 
 
 def _prepare_job(job: tuple[Path, str, str, bytes, Path, int]) -> PreparedFile:
     return prepare_file(*job)
+
+
+def _prepared(jobs: list[tuple], workers: int):
+    """Each job's PreparedFile in job order, or the exception preparing it raised: one poison
+    file must not stop the others."""
+    if workers <= 1:
+        for job in jobs:
+            try:
+                yield _prepare_job(job)
+            except Exception as exc:  # noqa: BLE001 - any failure is that file's, not the run's
+                yield exc
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_prepare_job, job) for job in jobs]
+        done = 0
+        for future in futures:
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                break
+            except Exception as exc:  # noqa: BLE001
+                yield exc
+            done += 1
+        else:
+            return
+    # A worker died (killed for its memory?) and took the pool with it; which file did it is
+    # not known, so the files not yet done go one at a time, each in a process of its own.
+    for job in jobs[done:]:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
+            try:
+                yield alone.submit(_prepare_job, job).result()
+            except Exception as exc:  # noqa: BLE001
+                yield exc
+
+
+def _commit_isolated(con, job: tuple, prepared: PreparedFile | Exception, loaded_at) -> FileResult:
+    """Commit one file; a failure while reading or writing it becomes its ledger row (status
+    failed, with the error) and the run goes on with the next file."""
+    path, name, sha = job[0], job[1], job[2]
+    if isinstance(prepared, Exception):
+        error = prepared
+    else:
+        try:
+            return _commit(con, prepared, loaded_at)
+        except Exception as exc:  # noqa: BLE001 - _commit rolled the file's transaction back
+            error = exc
+    message = f"failed while reading: {type(error).__name__}: {str(error)[:500]}"
+    log.error("%s: %s", name, message)
+    result = FileResult(
+        source_file=name,
+        status="failed",
+        file_sha256=sha,
+        message=f"{message} (nothing of this file was kept; it is tried again next run)",
+        exported_at=exported_at_from_name(path),
+    )
+    con.execute(f"delete from {RAW_SCHEMA}.file_ledger where file_sha256 = ?", [sha])
+    _write_ledger(con, result, loaded_at)
+    return result
 
 
 def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: dt.datetime):
@@ -272,6 +337,8 @@ def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: d
     exported_at = exported_at_from_name(prepared.path)
     con.begin()
     try:
+        # A failed earlier try of these bytes left a ledger row; this one replaces it.
+        con.execute(f"delete from {RAW_SCHEMA}.file_ledger where file_sha256 = ?", [prepared.sha])
         result = _load_in_transaction(con, prepared, loaded_at, exported_at)
         con.commit()
     except Exception:
@@ -664,6 +731,8 @@ class _QuarantineWriter:
             select $file, line, $sha, $table, reason, raw_text, cast($at as timestamp)
             from read_csv($rejects, header = false, auto_detect = false, quote = '"',
                           escape = '"', delim = ',', new_line = '\\r\\n',
+                          max_line_size = {REJECTS_MAX_LINE_BYTES},
+                          buffer_size = {REJECTS_MAX_LINE_BYTES},
                           columns = {{'line': 'INTEGER', 'reason': 'VARCHAR', 'raw_text': 'VARCHAR'}})
             """,
             {

@@ -36,7 +36,7 @@ from ingestion.sources import (
     is_document,
     read_document,
 )
-from ingestion.sources.csv_reading import Record, write_utf8_chunks
+from ingestion.sources.csv_reading import FIELD_LIMIT, Record, clip_raw_text, write_utf8_chunks
 from ingestion.sources.spec import (
     FileRejected,
     FileSpec,
@@ -63,6 +63,14 @@ PLAIN_LINE = f"{_FIELD}(?:,{_FIELD})*"
 _SIMPLE_QUOTED = '"[^",\\r\\n\\x00]*"'
 _SIMPLE_FIELD = f"(?:{_SIMPLE_QUOTED}|{_FORMULA}|{_BARE})"
 SIMPLE_LINE = f"{_SIMPLE_FIELD}(?:,{_SIMPLE_FIELD})*"
+
+
+# Exports have at most about 80 columns; a file of thousands (20,000 ran DuckDB's 1 GB out of
+# memory) is read record by record instead.
+MAX_VECTORISED_COLUMNS = 512
+# A spooled row: its cells (up to FIELD_LIMIT characters each, 3 bytes apiece in Chinese) and
+# its clipped raw text.
+PYTHON_ROWS_MAX_LINE_BYTES = 64 << 20
 
 
 @dataclass
@@ -341,7 +349,7 @@ def _unrecognised_part(part, spool_dir: Path, sha: str, number: int) -> Prepared
     with prepared.rejects.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         for record in part.records:
-            writer.writerow([record.line, reason, record.text])
+            writer.writerow([record.line, reason, clip_raw_text(record.text)])
             prepared.rows += 1
     return prepared
 
@@ -379,7 +387,8 @@ class _RejectsOut:
         self.issues = csv.writer(issues_handle)
 
     def writerow(self, row) -> None:
-        self.writer.writerow(row)
+        line, reason, text = row
+        self.writer.writerow([line, reason, clip_raw_text(text or "")])
 
     def write_issues(self, line: int, issues) -> None:
         for issue in issues:
@@ -416,6 +425,8 @@ def _vectorisable(parsed: ParsedFile) -> bool:
     spec = parsed.spec
     record = parsed.header_record
     if record is None or "\n" in record.text:
+        return False
+    if len(parsed.header) > MAX_VECTORISED_COLUMNS:  # every line split whole: memory per column
         return False
     if any(c.sql_form is None for c in spec.columns) or any(d.sql is None for d in spec.derived):
         return False
@@ -512,7 +523,9 @@ def _type_in_duckdb(
             )
             """
         )
-        plain = f"simple or regexp_full_match(body, '{PLAIN_LINE}')"
+        plain = (
+            f"(simple or regexp_full_match(body, '{PLAIN_LINE}')) and strlen(body) < {FIELD_LIMIT}"
+        )
         (not_plain,) = con.execute(f"select count(*) from _lines where not ({plain})").fetchone()
         if not_plain:
             return None
@@ -627,7 +640,8 @@ def _read_python_rows(con, parsed: ParsedFile, spool: Path) -> None:
         select {select}, c_line as _source_line, c_raw as _raw_text
         from read_csv(
             $spool, header = false, columns = {columns!r}, quote = '"', escape = '"',
-            delim = ',', new_line = '\\r\\n', nullstr = '', auto_detect = false
+            delim = ',', new_line = '\\r\\n', nullstr = '', auto_detect = false,
+            max_line_size = {PYTHON_ROWS_MAX_LINE_BYTES}, buffer_size = {PYTHON_ROWS_MAX_LINE_BYTES}
         )
         """,
         {"spool": str(spool)},

@@ -15,6 +15,19 @@ from pathlib import Path
 
 BOM = codecs.BOM_UTF8
 _CHUNK = 1 << 20
+# The largest cell read (Python's csv default, 128 KB, refused a buyer message the SQL path
+# loaded); a longer one rejects its record, on both loader paths.
+FIELD_LIMIT = 16 << 20
+csv.field_size_limit(FIELD_LIMIT)
+# A quarantined record keeps this much of its raw text: the rest stays in the landed file,
+# at the line the quarantine names (a 70 MB line must not be copied about whole).
+MAX_RAW_TEXT = 1 << 20
+
+
+def clip_raw_text(text: str) -> str:
+    if len(text) <= MAX_RAW_TEXT:
+        return text
+    return f"{text[:MAX_RAW_TEXT]}… [{len(text) - MAX_RAW_TEXT} more characters in the file]"
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,7 @@ class _LineFeed:
         self.bad: list[BadLine] = []
         self.record_start: int | None = None
         self.record_text: list[str] = []
+        self.record_chars = 0
 
     def __iter__(self) -> Iterator[str]:
         for number, raw in enumerate(_lines(self.path), start=1):
@@ -90,8 +104,18 @@ class _LineFeed:
                 continue
             if self.record_start is None:
                 self.record_start = number
-            self.record_text.append(text)
+            if self.record_chars <= MAX_RAW_TEXT:  # the raw text kept of a giant is clipped
+                self.record_text.append(text)
+            self.record_chars += len(text)
             yield text
+
+    def take_text(self) -> str:
+        """The current record's raw text (clipped), and a fresh start for the next record."""
+        text = clip_raw_text("".join(self.record_text).rstrip("\r\n"))
+        if self.record_chars > MAX_RAW_TEXT and not text.endswith("in the file]"):
+            text = f"{text}… [{self.record_chars - len(text)} more characters in the file]"
+        self.record_start, self.record_text, self.record_chars = None, [], 0
+        return text
 
 
 def read_records(path: Path, encoding: str) -> Iterator[Record | BadLine]:
@@ -105,13 +129,12 @@ def read_records(path: Path, encoding: str) -> Iterator[Record | BadLine]:
             break
         except csv.Error as exc:
             start = feed.record_start or 0
+            text = feed.take_text()
             yield from _drain(feed)
-            yield BadLine(start, f"malformed CSV: {exc}", "".join(feed.record_text).rstrip("\r\n"))
-            feed.record_start, feed.record_text = None, []
+            yield BadLine(start, f"malformed CSV: {exc}", text)
             continue
         start = feed.record_start or 0
-        text = "".join(feed.record_text).rstrip("\r\n")
-        feed.record_start, feed.record_text = None, []
+        text = feed.take_text()
         yield from _drain(feed)
         if not any(field.strip() for field in fields):
             continue
@@ -195,7 +218,7 @@ def line_texts(path: Path, encoding: str, numbers: set[int]) -> dict[int, str]:
         if number in numbers:
             if number == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM) :]
-            found[number] = raw.decode(decoding, errors="replace").rstrip("\r\n")
+            found[number] = clip_raw_text(raw.decode(decoding, errors="replace").rstrip("\r\n"))
             if len(found) == len(numbers):
                 break
     return found

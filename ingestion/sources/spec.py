@@ -162,6 +162,9 @@ class ParsedFile:
 
 
 _EXPORT_STAMP = re.compile(r"(\d{12})")
+# The widest real export has about 80 columns: a file far wider is refused whole (its rows kept
+# in quarantine) rather than typed, which took minutes and DuckDB's whole memory at 20,000.
+MAX_COLUMNS = 1000
 
 
 def exported_at_from_name(path: Path) -> dt.datetime | None:
@@ -247,6 +250,11 @@ def parse_records(spec: FileSpec, encoding: str, records: Iterator[Record | BadL
         break
     if header is None:
         raise FileRejected("the file has no header row (it is empty)")
+    if len(header) > MAX_COLUMNS:
+        raise FileRejected(
+            f"the header has {len(header):,} columns; no export has more than {MAX_COLUMNS:,} "
+            "(a broken or foreign file?)"
+        )
     positions, unknown = _map_header(spec, header)
     missing = [c for c in spec.columns if c.required and c.name not in positions]
     if missing:

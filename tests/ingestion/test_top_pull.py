@@ -237,3 +237,37 @@ def test_pull_is_off_unless_asked_and_then_needs_every_credential(tmp_path):
         }
     )
     assert credentials.app_secret == "s3cret" and "s3cret" not in repr(credentials)
+
+
+def test_a_top_outage_is_a_warning_and_the_exports_still_load(fake_top, tmp_path, monkeypatch):
+    """An expired session or a dead gateway failed the night in 13-19 s with no export loaded."""
+    import dagster as dg
+
+    from dagster_project.defs.ingestion.assets import raw_tables, top_api_increments
+    from dagster_project.defs.shared.warehouse import Warehouse
+    from tests.fixtures.real_exports import gen_a_2017_order, write_gen_a_2017
+
+    landing = tmp_path / "landing"
+    write_gen_a_2017(landing / "ExportOrderList201705311200.csv", [gen_a_2017_order(1)])
+    for name, value in {
+        "FUGOU_LANDING_DIR": str(landing),
+        "FUGOU_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "FUGOU_PII_KEY": "outage-test-key-0123456789",
+        "FUGOU_TOP_PULL": "1",
+        "FUGOU_TOP_APP_KEY": "12345678",
+        "FUGOU_TOP_APP_SECRET": "wrong",  # the gateway answers: Invalid signature
+        "FUGOU_TOP_SESSION": "expired",
+        "FUGOU_TOP_GATEWAY": fake_top.url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = dg.materialize(
+        [top_api_increments, raw_tables],
+        resources={"warehouse": Warehouse()},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert "Invalid signature" in check.metadata["error"].value
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.taobao_orders").fetchone() == (1,)

@@ -84,3 +84,26 @@ def no_unreadable_fields(warehouse: Warehouse) -> dg.AssetCheckResult:
             ),
         },
     )
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["raw", "file_ledger"]),
+    description=(
+        "No landed file failed to load. A file whose reading raised (a bug, memory) keeps no "
+        "rows and is tried again every run; the rest of the landing folder loads regardless."
+    ),
+)
+def no_failed_files(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
+        failed = con.execute("""
+            select source_file, message from raw.file_ledger
+            where status = 'failed' order by source_file
+        """).fetchall()
+    return dg.AssetCheckResult(
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "files_failed": len(failed),
+            "files": dg.MetadataValue.md("\n".join(f"- {f}: {m}" for f, m in failed) or "none"),
+        },
+    )
