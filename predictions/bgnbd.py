@@ -292,7 +292,8 @@ def median_time_to_next_purchase(params: BgNbdParams, x, T) -> np.ndarray:
     one-time buyers), its median never is.
     """
     x, T = (np.asarray(v, dtype=float) for v in (x, T))
-    return (params.alpha + T) * (np.power(2.0, 1.0 / (params.r + x)) - 1.0)
+    with np.errstate(over="ignore"):  # r + x near 0: an infinite wait, which callers handle
+        return (params.alpha + T) * (np.power(2.0, 1.0 / (params.r + x)) - 1.0)
 
 
 def simulate(

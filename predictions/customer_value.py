@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from predictions import bgnbd, gamma_gamma
+from predictions.likelihood import FitError
 
 DAYS_PER_MONTH = 365.0 / 12
 
@@ -47,45 +48,83 @@ class ValueSettings:
             raise ValueError("churn_risk_bands must run from the highest bound down to 0.0")
 
 
+# A next purchase expected further off than this is no date anyone can plan for (after three
+# silent years the median wait overflowed pandas' dates): it is left NULL.
+MAX_NEXT_PURCHASE_DAYS = 3650
+
+
 @dataclass(frozen=True)
 class FittedModels:
-    bgnbd: bgnbd.BgNbdFit
-    gamma_gamma: gamma_gamma.GammaGammaFit
+    """The fits that could be made. A shop with one month of history or no repeat buyer yet
+    cannot fit BG/NBD; with fewer than two repeat spenders Gamma-Gamma cannot fit. What is
+    missing is None, `notes` say why, and predictions fall back (see `predict`)."""
+
+    bgnbd: bgnbd.BgNbdFit | None
+    gamma_gamma: gamma_gamma.GammaGammaFit | None
+    # Mean spend per purchase day over every customer: the expected order value when
+    # Gamma-Gamma is not fitted (None with no purchase at all).
+    population_mean_value: float | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        fitted = (self.bgnbd is not None) + (self.gamma_gamma is not None)
+        return ("not_fitted", "partial", "fitted")[fitted]
 
 
 def fit_models(summary: pd.DataFrame, penalty: float = 0.0) -> FittedModels:
-    """Both models on one summary (occasions.summarise). Gamma-Gamma is fitted on repeat
-    customers whose repeat purchases have a positive mean (fully refunded ones carry no spend)."""
-    frequency = bgnbd.fit(summary["x"], summary["t_x"], summary["T"], penalty)
+    """Both models on one summary (occasions.summarise), each as far as the data allow.
+    Gamma-Gamma is fitted on repeat customers whose repeat purchases have a positive mean
+    (fully refunded ones carry no spend)."""
+    notes = []
+    try:
+        frequency = bgnbd.fit(summary["x"], summary["t_x"], summary["T"], penalty)
+    except FitError as exc:
+        frequency = None
+        notes.append(f"BG/NBD not fitted: {exc}")
     spenders = summary[(summary["x"] > 0) & (summary["mean_repeat_value"] > 0)]
-    spend = gamma_gamma.fit(spenders["x"], spenders["mean_repeat_value"], penalty)
-    return FittedModels(frequency, spend)
+    try:
+        spend = gamma_gamma.fit(spenders["x"], spenders["mean_repeat_value"], penalty)
+    except FitError as exc:
+        spend = None
+        notes.append(f"Gamma-Gamma not fitted ({exc}): expected order value is the population mean")
+    weights = summary["x"].to_numpy(dtype=float) + 1
+    values = summary["mean_value"].to_numpy(dtype=float)
+    population = float(np.average(values, weights=weights)) if len(summary) else None
+    return FittedModels(frequency, spend, population, tuple(notes))
 
 
 def model_params(models: FittedModels, as_of: dt.date) -> pd.DataFrame:
-    """One row, as marts.clv_model_params."""
+    """One row, as marts.clv_model_params; a model that could not be fitted has NULL
+    parameters and fit_status / fit_note say why."""
     frequency, spend = models.bgnbd, models.gamma_gamma
+    nan = float("nan")
+    fp = frequency.params if frequency else None
+    sp = spend.params if spend else None
+    population = sp.population_mean_value if sp else models.population_mean_value
     return pd.DataFrame(
         [
             {
                 "calibration_end_date": as_of,
                 "time_unit": "day",
-                "r": frequency.params.r,
-                "alpha": frequency.params.alpha,
-                "a": frequency.params.a,
-                "b": frequency.params.b,
-                "bgnbd_log_likelihood": frequency.log_likelihood,
-                "bgnbd_customers": frequency.customers,
-                "p": spend.params.p,
-                "q": spend.params.q,
-                "gamma": spend.params.gamma,
-                "gamma_gamma_log_likelihood": spend.log_likelihood,
-                "gamma_gamma_customers": spend.customers,
-                "frequency_value_correlation": spend.frequency_value_correlation,
-                "fit_penalty": frequency.penalty,
-                "population_average_order_value_amount": round(
-                    spend.params.population_mean_value, 2
+                "r": fp.r if fp else nan,
+                "alpha": fp.alpha if fp else nan,
+                "a": fp.a if fp else nan,
+                "b": fp.b if fp else nan,
+                "bgnbd_log_likelihood": frequency.log_likelihood if frequency else nan,
+                "bgnbd_customers": frequency.customers if frequency else None,
+                "p": sp.p if sp else nan,
+                "q": sp.q if sp else nan,
+                "gamma": sp.gamma if sp else nan,
+                "gamma_gamma_log_likelihood": spend.log_likelihood if spend else nan,
+                "gamma_gamma_customers": spend.customers if spend else None,
+                "frequency_value_correlation": spend.frequency_value_correlation if spend else nan,
+                "fit_penalty": frequency.penalty if frequency else nan,
+                "population_average_order_value_amount": (
+                    round(population, 2) if population is not None else None
                 ),
+                "fit_status": models.status,
+                "fit_note": "; ".join(models.notes) or None,
                 "as_of_date": as_of,
             }
         ]
@@ -126,34 +165,53 @@ def predict(
     summary: pd.DataFrame, models: FittedModels, as_of: dt.date, settings: ValueSettings
 ) -> pd.DataFrame:
     """One row per customer of `summary` (index customer_id), columns as marts.customer_predictions."""
-    params = models.bgnbd.params
     x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     mean_value = summary["mean_repeat_value"].to_numpy(dtype=float)
-    # A repeat buyer whose repeat purchases were all refunded tells nothing about spend.
-    spend_x = np.where(mean_value > 0, x, 0.0)
-    value = gamma_gamma.expected_mean_value(models.gamma_gamma.params, spend_x, mean_value)
-    p_alive = bgnbd.probability_alive(params, x, t_x, T)
-    churn = churn_probability(params, settings.churn_horizon_days, x, T, p_alive)
-    wait = bgnbd.median_time_to_next_purchase(params, x, T)
-    next_date = pd.Timestamp(as_of) + pd.to_timedelta(np.ceil(np.maximum(wait, 1.0)), unit="D")
+    if models.gamma_gamma is not None:
+        # A repeat buyer whose repeat purchases were all refunded tells nothing about spend.
+        spend_x = np.where(mean_value > 0, x, 0.0)
+        value = gamma_gamma.expected_mean_value(models.gamma_gamma.params, spend_x, mean_value)
+    else:
+        population = models.population_mean_value
+        value = np.full(len(x), np.nan if population is None else population)
     frame = pd.DataFrame(
         {
             "customer_id": summary.index.to_numpy(),
             "repeat_purchase_count": x.astype(np.int64),
             "recency_days": t_x.astype(np.int64),
             "customer_age_days": T.astype(np.int64),
-            "p_alive": p_alive,
-            "expected_purchases_30d": bgnbd.expected_purchases(params, 30, x, t_x, T),
-            "expected_purchases_90d": bgnbd.expected_purchases(params, 90, x, t_x, T),
-            "expected_purchases_365d": bgnbd.expected_purchases(params, 365, x, t_x, T),
             "expected_average_order_value_amount": np.round(value, 2),
-            "clv_12m_amount": np.round(
-                discounted_clv(params, value, x, t_x, T, settings.discount_rate_annual), 2
-            ),
-            "churn_probability": churn,
-            "churn_risk_band": risk_band(churn, settings.churn_risk_bands),
-            "expected_next_purchase_date": next_date.date,
             "as_of_date": as_of,
         }
     )
+    if models.bgnbd is None:  # nothing about timing can be said: NULL, fit_note says why
+        for column in (*_TIMING_COLUMNS, "churn_risk_band", "expected_next_purchase_date"):
+            frame[column] = None
+    else:
+        params = models.bgnbd.params
+        p_alive = bgnbd.probability_alive(params, x, t_x, T)
+        churn = churn_probability(params, settings.churn_horizon_days, x, T, p_alive)
+        wait = np.ceil(np.maximum(bgnbd.median_time_to_next_purchase(params, x, T), 1.0))
+        plannable = np.isfinite(wait) & (wait <= MAX_NEXT_PURCHASE_DAYS)
+        next_date = pd.Timestamp(as_of) + pd.to_timedelta(np.where(plannable, wait, 0), unit="D")
+        frame["p_alive"] = p_alive
+        frame["expected_purchases_30d"] = bgnbd.expected_purchases(params, 30, x, t_x, T)
+        frame["expected_purchases_90d"] = bgnbd.expected_purchases(params, 90, x, t_x, T)
+        frame["expected_purchases_365d"] = bgnbd.expected_purchases(params, 365, x, t_x, T)
+        frame["clv_12m_amount"] = np.round(
+            discounted_clv(params, value, x, t_x, T, settings.discount_rate_annual), 2
+        )
+        frame["churn_probability"] = churn
+        frame["churn_risk_band"] = risk_band(churn, settings.churn_risk_bands)
+        frame["expected_next_purchase_date"] = np.where(plannable, next_date.date, None)
     return frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+_TIMING_COLUMNS = (
+    "p_alive",
+    "expected_purchases_30d",
+    "expected_purchases_90d",
+    "expected_purchases_365d",
+    "clv_12m_amount",
+    "churn_probability",
+)

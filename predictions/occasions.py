@@ -6,7 +6,8 @@ For each customer, as of a cut-off date:
 - x: repeat occasions (occasions after the first), t_x: first → last occasion, T: first occasion
   → cut-off, both in the chosen time unit (days for shops, weeks for CDNOW);
 - mean_repeat_value: the mean spend of the repeat occasions, as Gamma-Gamma wants (the first
-  purchase is left out, as in Fader, Hardie & Lee: it is often unlike the later ones).
+  purchase is left out, as in Fader, Hardie & Lee: it is often unlike the later ones);
+  mean_value: the mean spend of all occasions.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ SUMMARY_COLUMNS = [
     "t_x",
     "T",
     "mean_repeat_value",
+    "mean_value",
     "first_purchase_date",
     "last_purchase_date",
 ]
@@ -66,6 +68,7 @@ def summarise(
             "t_x": (last - first) / unit,
             "T": (cutoff_ts - first) / unit,
             "mean_repeat_value": ((total - first_value) / x).where(x > 0),
+            "mean_value": total / occasions,  # every occasion: the fallback when GG cannot fit
             "first_purchase_date": first.dt.date,
             "last_purchase_date": last.dt.date,
         }

@@ -23,10 +23,15 @@ TOP_BUCKET = 7  # customers with 7 or more calibration repeat purchases share th
 
 @dataclass(frozen=True)
 class HoldoutValidation:
-    fit: bgnbd.BgNbdFit
+    fit: bgnbd.BgNbdFit | None  # None: the history cannot hold this holdout (see `note`)
     calibration_end: dt.date
     holdout_days: int
     by_bucket: pd.DataFrame  # columns as marts.clv_holdout_validation
+    note: str | None = None
+
+    @property
+    def validated(self) -> bool:
+        return self.fit is not None
 
     @property
     def overall(self) -> pd.Series:
@@ -41,8 +46,22 @@ def validate(
     calibration_end = as_of - dt.timedelta(days=holdout_days)
     calibration = occasions.summarise(purchases, calibration_end)
     if calibration.empty:
-        raise bgnbd.FitError(f"no purchases on or before the calibration end {calibration_end}")
-    fit = bgnbd.fit(calibration["x"], calibration["t_x"], calibration["T"], penalty)
+        days = occasions.purchase_days(purchases)["purchase_date"]
+        since = f"history starts {days.min().date()}" if len(days) else "no purchases yet"
+        return _not_validated(
+            as_of,
+            calibration_end,
+            holdout_days,
+            0,
+            f"the {holdout_days}-day holdout is longer than the history ({since}): no purchase "
+            f"on or before the calibration end {calibration_end}",
+        )
+    try:
+        fit = bgnbd.fit(calibration["x"], calibration["t_x"], calibration["T"], penalty)
+    except bgnbd.FitError as exc:
+        return _not_validated(
+            as_of, calibration_end, holdout_days, len(calibration), f"BG/NBD not fitted: {exc}"
+        )
     x, t_x, T = (calibration[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     actual = (
         occasions.occasions_between(purchases, calibration_end, as_of)
@@ -63,11 +82,33 @@ def validate(
     for bucket, group in customers.groupby("bucket", sort=True):
         label = f"{TOP_BUCKET}+" if bucket == TOP_BUCKET else str(bucket)
         rows.append(_bucket_row(int(bucket) + 1, label, group))
-    by_bucket = pd.DataFrame(rows)
+    by_bucket = _finish(pd.DataFrame(rows), as_of, calibration_end, holdout_days, None)
+    return HoldoutValidation(fit, calibration_end, holdout_days, by_bucket)
+
+
+def _not_validated(as_of, calibration_end, holdout_days, customers, note) -> HoldoutValidation:
+    """The 'all' row alone, with the customers counted and no errors: the night goes on."""
+    nan = float("nan")
+    row = {
+        "bucket_number": 0,
+        "calibration_repeat_purchases": "all",
+        "customers": customers,
+        "predicted_purchases_per_customer": nan,
+        "actual_purchases_per_customer": nan,
+        "mean_absolute_error": nan,
+        "baseline_mean_absolute_error": nan,
+    }
+    by_bucket = _finish(pd.DataFrame([row]), as_of, calibration_end, holdout_days, note)
+    return HoldoutValidation(None, calibration_end, holdout_days, by_bucket, note)
+
+
+def _finish(by_bucket, as_of, calibration_end, holdout_days, note) -> pd.DataFrame:
     by_bucket["calibration_end_date"] = calibration_end
     by_bucket["holdout_days"] = holdout_days
+    by_bucket["validation_status"] = "validated" if note is None else "not_validated"
+    by_bucket["validation_note"] = note
     by_bucket["as_of_date"] = as_of
-    return HoldoutValidation(fit, calibration_end, holdout_days, by_bucket)
+    return by_bucket
 
 
 def _bucket_row(number: int, label: str, group: pd.DataFrame) -> dict:

@@ -7,11 +7,13 @@ models, which dbt-postgres cannot run; the tables they write are declared as dbt
 import base64
 
 import dagster as dg
+import pandas as pd
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 from predictions import customer_value, occasions, tables, validation
 
 PURCHASE_DAYS = dg.AssetKey(["marts", "customer_purchase_days"])
+MODELS_FITTED_CHECK = "clv_models_fitted"
 PURCHASES_SQL = (
     "select customer_id, purchase_date, net_revenue_amount as value "
     "from marts.customer_purchase_days"
@@ -51,6 +53,17 @@ class HoldoutConfig(dg.Config):
     ],
     group_name="predictions",
     pool=WAREHOUSE_POOL,
+    check_specs=[
+        dg.AssetCheckSpec(
+            MODELS_FITTED_CHECK,
+            asset=["marts", "clv_model_params"],
+            description=(
+                "Both BG/NBD and Gamma-Gamma could be fitted. A shop with one month of history, "
+                "no repeat buyer yet or no purchases gets NULL timing predictions or population-"
+                "mean order values instead, and this warning says which and why."
+            ),
+        )
+    ],
 )
 def customer_value_predictions(
     context: dg.AssetExecutionContext, config: CustomerValueConfig, warehouse: Warehouse
@@ -68,31 +81,47 @@ def customer_value_predictions(
     params = customer_value.model_params(models, as_of)
     warehouse.write_table(tables.table("clv_model_params"), params)
     written = warehouse.write_table(tables.table("customer_predictions"), predictions)
-    p = models.bgnbd.params
+    row = params.iloc[0]
+    fitted = {
+        name: float(row[column])
+        for name, column in (
+            ("r", "r"),
+            ("alpha (days)", "alpha"),
+            ("a", "a"),
+            ("b", "b"),
+            ("p", "p"),
+            ("q", "q"),
+            ("gamma", "gamma"),
+            ("bgnbd_log_likelihood", "bgnbd_log_likelihood"),
+            ("frequency_value_correlation", "frequency_value_correlation"),
+        )
+        if pd.notna(row[column])
+    }
     yield dg.MaterializeResult(
         asset_key=["marts", "clv_model_params"],
-        metadata={
-            "r": p.r,
-            "alpha (days)": p.alpha,
-            "a": p.a,
-            "b": p.b,
-            "p": models.gamma_gamma.params.p,
-            "q": models.gamma_gamma.params.q,
-            "gamma": models.gamma_gamma.params.gamma,
-            "bgnbd_log_likelihood": models.bgnbd.log_likelihood,
-            "frequency_value_correlation": models.gamma_gamma.frequency_value_correlation,
-        },
+        metadata={"fit_status": models.status, **fitted},
     )
+    for note in models.notes:
+        context.log.warning(note)
     bands = predictions["churn_risk_band"].value_counts().to_dict()
     yield dg.MaterializeResult(
         asset_key=["marts", "customer_predictions"],
         metadata={
             "dagster/row_count": written,
-            "clv_12m_total": float(predictions["clv_12m_amount"].sum()),
-            "expected_purchases_90d_total": float(predictions["expected_purchases_90d"].sum()),
+            "clv_12m_total": float(pd.to_numeric(predictions["clv_12m_amount"]).sum()),
+            "expected_purchases_90d_total": float(
+                pd.to_numeric(predictions["expected_purchases_90d"]).sum()
+            ),
             "churn_risk_bands": dg.MetadataValue.json({k: int(v) for k, v in bands.items()}),
             "preview": dg.MetadataValue.md(predictions.head(5).to_markdown(index=False)),
         },
+    )
+    yield dg.AssetCheckResult(
+        check_name=MODELS_FITTED_CHECK,
+        asset_key=["marts", "clv_model_params"],
+        passed=models.status == "fitted",
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"fit_status": models.status, "why": "; ".join(models.notes) or "both fitted"},
     )
 
 
@@ -104,12 +133,23 @@ def customer_value_predictions(
     pool=WAREHOUSE_POOL,
     description="BG/NBD fitted on a calibration period, predicted vs actual purchases in the holdout, with MAE and a chart.",
 )
-def clv_holdout_validation(config: HoldoutConfig, warehouse: Warehouse) -> dg.MaterializeResult:
+def clv_holdout_validation(
+    context: dg.AssetExecutionContext, config: HoldoutConfig, warehouse: Warehouse
+) -> dg.MaterializeResult:
     settings = warehouse.settings()
     result = validation.validate(
         warehouse.read_frame(PURCHASES_SQL), settings.as_of, config.holdout_days, config.fit_penalty
     )
     warehouse.write_table(tables.table("clv_holdout_validation"), result.by_bucket)
+    if not result.validated:
+        context.log.warning(f"holdout validation skipped: {result.note}")
+        return dg.MaterializeResult(
+            metadata={
+                "validation_status": "not_validated",
+                "why": result.note,
+                "calibration_end": str(result.calibration_end),
+            }
+        )
     png = validation.chart_png(result)
     chart_path = settings.warehouse.parent / "reports" / "clv_holdout_validation.png"
     chart_path.parent.mkdir(parents=True, exist_ok=True)
