@@ -19,7 +19,9 @@ from ingestion.warehouse import tables_in_schema
 def publish_marts(con: duckdb.DuckDBPyConnection, target: Path, schema: str = "marts") -> dict:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.tmp")
-    staging.unlink(missing_ok=True)
+    # A publish killed midway leaves its temporary file (and DuckDB's log of it) behind.
+    for leftover in (staging, staging.with_name(f"{staging.name}.wal")):
+        leftover.unlink(missing_ok=True)
     tables = tables_in_schema(con, schema)
     con.execute(f"attach '{staging}' as bi_publish")
     try:

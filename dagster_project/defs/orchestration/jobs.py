@@ -6,9 +6,11 @@ On two cores the default multiprocess executor re-imports Dagster and dbt for ev
 
 import dagster as dg
 
+from dagster_project.defs.orchestration.executor import fugou_in_process_executor
+
 nightly_job = dg.define_asset_job(
     name="nightly",
     selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
+    executor_def=fugou_in_process_executor,
     description="Load new exports, rebuild staging → marts, run every check.",
 )
