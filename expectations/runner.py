@@ -15,6 +15,8 @@ class ExpectationOutcome:
     column: str | None
     success: bool
     unexpected_count: int | None
+    # Up to five failing rows, by the suite's key column (or the values, without a key).
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,10 @@ class SuiteOutcome:
 
 
 def validate(
-    frame: pd.DataFrame, name: str, expectations: list[gx.expectations.Expectation]
+    frame: pd.DataFrame,
+    name: str,
+    expectations: list[gx.expectations.Expectation],
+    key: str | None = None,
 ) -> SuiteOutcome:
     """GX needs its context before a suite can be assembled, so the suite is built here."""
     context = gx.get_context(mode="ephemeral")
@@ -42,14 +47,30 @@ def validate(
     batch = asset.add_batch_definition_whole_dataframe("whole_table").get_batch(
         batch_parameters={"dataframe": frame}
     )
-    result = batch.validate(suite)
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+    if key is not None:
+        result_format["unexpected_index_column_names"] = [key]
+    result = batch.validate(suite, result_format=result_format)
     outcomes = [
         ExpectationOutcome(
             expectation=r.expectation_config.type,
-            column=r.expectation_config.kwargs.get("column"),
+            column=r.expectation_config.kwargs.get("column")
+            or ", ".join(
+                str(r.expectation_config.kwargs[c])
+                for c in ("column_A", "column_B")
+                if c in r.expectation_config.kwargs
+            )
+            or None,
             success=bool(r.success),
             unexpected_count=(r.result or {}).get("unexpected_count"),
+            examples=_examples(r.result or {}, key),
         )
         for r in result.results
     ]
     return SuiteOutcome(suite.name, bool(result.success), outcomes)
+
+
+def _examples(result: dict, key: str | None) -> tuple[str, ...]:
+    if key is not None and result.get("partial_unexpected_index_list"):
+        return tuple(str(row[key]) for row in result["partial_unexpected_index_list"][:5])
+    return tuple(str(value) for value in (result.get("partial_unexpected_list") or [])[:5])

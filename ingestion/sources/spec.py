@@ -107,6 +107,14 @@ class FileSpec:
     def key(self) -> str:
         return self.name or self.table
 
+    @property
+    def event_time(self) -> str | None:
+        """The time a row happened (an order's creation, a refund's request): its first required
+        timestamp column. The loader quarantines rows whose event time cannot be true."""
+        return next(
+            (c.name for c in self.columns if c.required and c.sql_type == "TIMESTAMP"), None
+        )
+
     def stored_columns(self) -> list[tuple[str, str]]:
         cols = [(c.stored_name, c.sql_type) for c in self.columns]
         return cols + [(d.name, d.sql_type) for d in self.derived] + [("_extra", "VARCHAR")]

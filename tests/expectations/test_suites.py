@@ -76,3 +76,42 @@ def test_dim_customers_suite():
         ("expect_column_values_to_be_unique", "customer_id"),
         ("expect_column_values_to_be_between", "r_score"),
     }
+
+
+def test_a_failing_check_names_expectation_count_and_example_keys():
+    import dagster as dg
+
+    from dagster_project.defs.shared.suite_results import suite_check_result
+
+    frame = _orders(order_status=["交易成功", "外星状态"])
+    outcome = validate(
+        frame, raw_taobao_orders.SUITE_NAME, raw_taobao_orders.expectations(AS_OF), key="order_id"
+    )
+    (failed,) = outcome.failed
+    assert failed.examples == ("3500000000000002",)
+    logged = []
+
+    class Log:
+        def error(self, message):
+            logged.append(message)
+
+    result = suite_check_result(outcome, len(frame), Log(), "Blocking: fix the export")
+    assert not result.passed and isinstance(result, dg.AssetCheckResult)
+    said = (
+        "GX suite raw_taobao_orders: 1 of 8 expectations failed on 2 rows: "
+        "expect_column_values_to_be_in_set on order_status: 1 unexpected "
+        "(e.g. 3500000000000002). Blocking: fix the export"
+    )
+    assert result.description == said and logged == [said]
+
+
+def test_orders_later_than_the_as_of_day_but_not_than_their_load_pass():
+    """A night rebuilt for an earlier day sees orders of the days after it: real, not wrong."""
+    later = _orders(created_at=pd.to_datetime(["2026-11-20 10:00:00", "2026-10-30 23:00:00"]))
+    assert ("expect_column_values_to_be_between", "created_at") in _failed(later)
+    outcome = validate(
+        later,
+        raw_taobao_orders.SUITE_NAME,
+        raw_taobao_orders.expectations(AS_OF, loaded_until=dt.datetime(2026, 11, 21, 2, 0)),
+    )
+    assert outcome.success

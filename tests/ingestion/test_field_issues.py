@@ -102,3 +102,34 @@ def test_unreadable_optional_cell_is_nulled_and_unreadable_amount_rejects(tmp_pa
         (3, "宝贝种类", "count '两种' is not a whole number", "text, 2 chars", False),
         (4, "联系手机", "not a phone number", "ascii text, 7 chars", False),
     ]
+
+
+def test_orders_before_taobao_or_after_their_load_are_quarantined_at_load(tmp_path, monkeypatch):
+    """A 1999 order reached raw and the blocking raw check stopped the whole night."""
+    rows = [
+        gen_a_2017_order(1, hex_phones=False),
+        gen_a_2017_order(
+            2,
+            hex_phones=False,
+            订单创建时间="1999-01-01 10:00:00",
+            订单付款时间="1999-01-01 10:01:00",
+        ),
+        gen_a_2017_order(
+            3,
+            hex_phones=False,
+            订单创建时间="2027-01-01 10:00:00",
+            订单付款时间="2027-01-01 10:01:00",
+        ),
+    ]
+    landing = tmp_path / "landing"
+    write_gen_a_2017(landing / NAME, rows)
+    for vectorise in (True, False):
+        result, warehouse = _load(tmp_path, landing, monkeypatch, vectorise)
+        assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+        reasons = query(
+            warehouse, "select source_line, reason, raw_text from raw.quarantine order by 1"
+        )
+        assert [line for line, _, _ in reasons] == [3, 4]
+        assert "created_at 1999-01-01 10:00:00 is not plausible" in reasons[0][1]
+        assert "Taobao opened" in reasons[0][1] and "2026-11-02 02:00" in reasons[1][1]
+        assert reasons[0][2].startswith('="35153131473290002"')  # the raw line comes along

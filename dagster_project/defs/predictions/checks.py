@@ -15,12 +15,19 @@ from expectations.runner import validate
     description="GX suite customer_predictions: probabilities in [0, 1], expectations growing "
     "with the horizon, no negative money, known bands, next purchase after the as-of day.",
 )
-def customer_predictions_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
+def customer_predictions_expectations(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
     frame = warehouse.read_frame(
         f"select {customer_predictions.COLUMNS} from marts.customer_predictions"
     )
-    outcome = validate(frame, customer_predictions.SUITE_NAME, customer_predictions.expectations())
-    return suite_check_result(outcome, len(frame))
+    outcome = validate(
+        frame,
+        customer_predictions.SUITE_NAME,
+        customer_predictions.expectations(),
+        key="customer_id",
+    )
+    return suite_check_result(outcome, len(frame), context.log)
 
 
 @dg.asset_check(
