@@ -579,7 +579,9 @@ def _quarantine_excel_damage(con, spec: FileSpec, quarantine: _QuarantineWriter)
 
 
 def _quarantine_conflicts(con, spec: FileSpec, quarantine: _QuarantineWriter) -> None:
-    """One order id with two different paid amounts is a data error, never silently merged."""
+    """One order id with two different paid amounts is a data error, never silently merged.
+    A file landed again under the same name with new bytes is the shop's correction of it: its
+    amounts replace the earlier copy's (staging keeps the copy landed last), no conflict."""
     key, value, when = spec.conflict_key, spec.conflict_value, spec.conflict_when_not_null
     if key is None or value is None:
         return
@@ -602,6 +604,7 @@ def _quarantine_conflicts(con, spec: FileSpec, quarantine: _QuarantineWriter) ->
             join {RAW_SCHEMA}.{spec.table} r
               on r.{key} = i.k and r.{value} <> i.v and r.{when} is not null
              and r._file_sha256 <> '{_sql_text(quarantine.sha)}'
+             and r._source_file <> '{_sql_text(quarantine.name)}'
             group by i.k
         )
         select * from in_file

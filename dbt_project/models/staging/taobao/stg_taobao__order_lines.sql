@@ -26,7 +26,7 @@ renamed as (
             sub_order_id,
             order_id || '-' || cast(
                 row_number() over (
-                    partition by order_id, _source_file order by _source_line
+                    partition by order_id, _file_sha256 order by _source_line
                 ) as {{ dbt.type_string() }}
             )
         ) as order_line_id,
