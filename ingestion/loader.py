@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from ingestion.sources import (
 )
 from ingestion.sources.csv_reading import Record, detect_encoding, line_texts, read_records
 from ingestion.sources.spec import FileRejected, FileSpec, exported_at_from_name
+from ingestion.top_pull import STATE_FILE as TOP_PULL_STATE
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,7 @@ class FileResult:
     source_file: str
     # loaded | rejected (unreadable as a whole: rows in quarantine) | failed (reading it raised:
     # nothing kept, retried next run) | skipped (already in the ledger, or twice in one batch)
+    # | waiting (still being copied: left for a later run)
     status: str
     target_table: str | None = None
     rows_in_file: int = 0
@@ -177,7 +180,22 @@ def landed_files(landing_dir: Path) -> list[Path]:
     """Files in name order, so exports load oldest first and runs are reproducible."""
     if not landing_dir.is_dir():
         raise FileNotFoundError(f"landing folder {landing_dir} does not exist (FUGOU_LANDING_DIR)")
-    return sorted(p for p in landing_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(p for p in landing_dir.rglob("*") if p.is_file() and not _hidden(p, landing_dir))
+
+
+def hidden_files(landing_dir: Path) -> list[Path]:
+    """Dot-files (and files in dot-folders): copies in progress (.~lock, .part), editors' and
+    the system's own. Not loaded, but named in the report, so none is skipped without trace;
+    Fugou's own TOP pull state is left out."""
+    return sorted(
+        p
+        for p in landing_dir.rglob("*")
+        if p.is_file() and _hidden(p, landing_dir) and p.name != TOP_PULL_STATE
+    )
+
+
+def _hidden(path: Path, landing_dir: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(landing_dir).parts)
 
 
 def load_landing(
@@ -187,22 +205,48 @@ def load_landing(
     loaded_at: dt.datetime | None = None,
     workers: int | None = None,
     rules_file: Path = RULES_FILE,
+    settle_seconds: float = 0,
 ) -> LoadReport:
     """Load every new file in the landing folder, oldest name first.
 
     Preparing a file (decoding, typing, pseudonymising: `prepare.py`) is the slowest part, so with
     more than one file it runs in worker processes (`workers`, default: one per core) while this
     process commits finished files in name order, one transaction each. Small loads stay here.
+    A file changed less than `settle_seconds` ago is still being copied: it is left for a later
+    run (status waiting), never loaded half-written and again when complete.
     """
     ensure_raw_schema(con)
     loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)
     report = LoadReport()
     pending: list[tuple[Path, str, str]] = []
     batch: dict[str, str] = {}  # sha -> the first name it landed under in this batch
+    now = time.time()
+    for path in hidden_files(landing_dir):
+        report.files.append(
+            FileResult(
+                path.relative_to(landing_dir).as_posix(),
+                "skipped",
+                message="hidden (its name or folder starts with a dot): not loaded; rename it "
+                "to load it",
+            )
+        )
     for path in landed_files(landing_dir):
         name = path.relative_to(landing_dir).as_posix()
+        stat = path.stat()
+        # ctime too: a copy that sets the source's mtime (cp -p) still moves the ctime.
+        quiet_for = now - max(stat.st_mtime, stat.st_ctime)
+        if quiet_for < settle_seconds:
+            report.files.append(
+                FileResult(
+                    name,
+                    "waiting",
+                    message=f"still being written (changed {quiet_for:.0f} s ago); loaded once "
+                    f"unchanged for {settle_seconds:.0f} s",
+                )
+            )
+            continue
         sha = file_sha256(path)
-        if _in_ledger(con, sha):
+        if _in_ledger(con, sha, name):
             report.files.append(
                 FileResult(name, "skipped", message="already loaded (same SHA-256)")
             )
@@ -263,10 +307,15 @@ def _bulk_load_settings(con: duckdb.DuckDBPyConnection):
         con.execute(f"set enable_progress_bar = {str(previous['enable_progress_bar']).lower()}")
 
 
-def _in_ledger(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
-    """Loaded or rejected files are done; a failed one is tried again."""
-    query = f"select 1 from {RAW_SCHEMA}.file_ledger where file_sha256 = ? and status <> 'failed'"
-    return con.execute(query, [sha]).fetchone() is not None
+def _in_ledger(con: duckdb.DuckDBPyConnection, sha: str, name: str) -> bool:
+    """Loaded files are done, and so are rejected ones under the same name. A failed file is
+    tried again, and so is a rejected one landed under a new name: the name says what a file
+    is (发货报表…, ExportOrderList…), so renaming is how a shop fixes a misnamed export."""
+    query = f"""
+        select 1 from {RAW_SCHEMA}.file_ledger
+        where file_sha256 = ? and (status = 'loaded' or (status = 'rejected' and source_file = ?))
+    """
+    return con.execute(query, [sha, name]).fetchone() is not None
 
 
 def _prepare_job(job: tuple[Path, str, str, bytes, Path, int]) -> PreparedFile:
@@ -334,13 +383,15 @@ def _commit_isolated(con, job: tuple, prepared: PreparedFile | Exception, loaded
 
 def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: dt.datetime):
     """One transaction per file: its rows, its quarantined rows and its ledger entry."""
-    if _in_ledger(con, prepared.sha):  # the same bytes landed twice in one run
+    if _in_ledger(con, prepared.sha, prepared.name):  # the same bytes twice in one run
         return FileResult(prepared.name, "skipped", message="already loaded (same SHA-256)")
     exported_at = exported_at_from_name(prepared.path)
     con.begin()
     try:
-        # A failed earlier try of these bytes left a ledger row; this one replaces it.
-        con.execute(f"delete from {RAW_SCHEMA}.file_ledger where file_sha256 = ?", [prepared.sha])
+        # An earlier try of these bytes (failed, or rejected under another name) is replaced:
+        # its ledger row and the rows it quarantined, which this try accounts for afresh.
+        for table in ("file_ledger", "quarantine", "field_issues"):
+            con.execute(f"delete from {RAW_SCHEMA}.{table} where file_sha256 = ?", [prepared.sha])
         result = _load_in_transaction(con, prepared, loaded_at, exported_at)
         con.commit()
     except Exception:

@@ -50,6 +50,9 @@ class Settings:
     # libpq connection string of the `postgres` dbt target, for Python assets that read and write
     # the marts there (the same FUGOU_PG_* variables as profiles.yml, with the same defaults)
     postgres_dsn: str = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+    # A landed file changed more recently than this is still being copied: every run leaves it
+    # for a later one (FUGOU_SETTLE_SECONDS; 0 for files known complete, as the demo's)
+    settle_seconds: int = 30
 
     def __post_init__(self) -> None:
         if not self.pii_key:
@@ -111,7 +114,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         else warehouse.with_name(f"{warehouse.stem}_bi.duckdb"),
         ground_truth=Path(env["FUGOU_GROUND_TRUTH"]) if env.get("FUGOU_GROUND_TRUTH") else None,
         postgres_dsn=_postgres_dsn(env),
+        settle_seconds=_whole_seconds(env, "FUGOU_SETTLE_SECONDS", 30),
     )
+
+
+def _whole_seconds(env: dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "")
+    if not text:
+        return default
+    if not text.isdigit():
+        raise SettingsError(f"{name} must be a whole number of seconds, got {text!r}")
+    return int(text)
 
 
 def _postgres_dsn(env: dict[str, str]) -> str:

@@ -17,6 +17,9 @@ from ingestion.settings import PROJECT_ROOT
 
 PII_KEY = b"test-key-0123456789abcdef-not-a-secret"
 DBT_DIR = PROJECT_ROOT / "dbt_project"
+# Tests write their exports whole, just before loading them: nothing is still being copied
+# (tests/ingestion/test_settling.py holds the waiting itself to account).
+os.environ.setdefault("FUGOU_SETTLE_SECONDS", "0")
 
 
 def write_export(

@@ -44,6 +44,7 @@ def _env(root: Path, landing: Path) -> dict[str, str]:
         "FUGOU_WAREHOUSE": str(root / "warehouse.duckdb"),
         "FUGOU_PII_KEY": "killed-run-key-0123456789",
         "FUGOU_AS_OF": "2026-10-31",
+        "FUGOU_SETTLE_SECONDS": "0",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }

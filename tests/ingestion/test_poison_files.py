@@ -11,7 +11,8 @@ import pytest
 import ingestion.loader as loader
 from ingestion.loader import load_landing
 from ingestion.sources.csv_reading import FIELD_LIMIT, MAX_RAW_TEXT
-from tests.conftest import PII_KEY, query
+from ingestion.sources.taobao_headers import QIANNIU_SHIPMENTS_SHEET
+from tests.conftest import PII_KEY, query, write_export
 from tests.fixtures.real_exports import gen_a_2017_order, write_gen_a_2017
 
 LOADED_AT = dt.datetime(2026, 11, 1, 2, 0)
@@ -153,3 +154,30 @@ def test_the_same_export_twice_in_a_parallel_batch_loads_once(tmp_path):
     }
     assert "same content as" in results["copy of ExportOrderList201705311200.csv"].message
     assert query(warehouse, "select count(*) from raw.taobao_orders") == [(34,)]
+
+
+def test_hidden_files_are_named_and_a_rejected_file_renamed_loads(tmp_path):
+    """A dot-file was skipped without trace; a 发货报表 saved under a name Fugou does not know
+    (it is recognised by its name only) stayed 'already loaded' after the shop renamed it."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    _orders(landing, ".ExportOrderList201705311200.csv.part", range(1, 3))
+    (landing / ".top_pull_state.json").write_text("{}")  # Fugou's own: not reported
+    shipment = {"订单编号": "3500000000000001", "收货人姓名": "张三", "联系手机": "13912345678"}
+    misnamed = write_export(landing / "发货.csv", QIANNIU_SHIPMENTS_SHEET, [shipment])
+    results = _load(warehouse, landing)
+    hidden = results[".ExportOrderList201705311200.csv.part"]
+    assert hidden.status == "skipped" and "hidden" in hidden.message
+    assert ".top_pull_state.json" not in results
+    assert results["发货.csv"].status == "rejected"
+    assert query(warehouse, "select count(*) from raw.quarantine") == [(1,)]
+    # The same bytes under the same name stay rejected; under a new name they are tried again.
+    assert _load(warehouse, landing)["发货.csv"].status == "skipped"
+    misnamed.rename(landing / "发货报表20240630.csv")
+    results = _load(warehouse, landing)
+    assert results["发货报表20240630.csv"].status == "loaded"
+    assert query(warehouse, "select count(*) from raw.taobao_shipments") == [(1,)]
+    # Its row is accounted for once: loaded, and no longer in quarantine.
+    assert query(warehouse, "select count(*) from raw.quarantine") == [(0,)]
+    assert query(warehouse, "select source_file, status from raw.file_ledger") == [
+        ("发货报表20240630.csv", "loaded")
+    ]

@@ -97,13 +97,16 @@ def top_api_increments(context: dg.AssetExecutionContext):
 def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     settings = warehouse.settings()
     with warehouse.connect() as con:
-        report = load_landing(con, settings.landing_dir, settings.pii_key)
+        report = load_landing(
+            con, settings.landing_dir, settings.pii_key, settle_seconds=settings.settle_seconds
+        )
         for result in report.files:
-            if result.status in ("rejected", "failed") or result.unknown_columns:
+            if result.status in ("rejected", "failed", "waiting") or result.unknown_columns:
                 context.log.warning(f"{result.source_file}: {result.message}")
         context.log.info(
             f"{report.count('loaded')} files loaded, {report.count('skipped')} skipped, "
-            f"{report.count('rejected')} rejected, {report.count('failed')} failed; "
+            f"{report.count('rejected')} rejected, {report.count('failed')} failed, "
+            f"{report.count('waiting')} still being copied; "
             f"{report.rows_loaded} rows loaded, {report.rows_quarantined} quarantined"
         )
         for table in RAW_TABLES:
