@@ -36,7 +36,13 @@ from ingestion.sources import (
     is_document,
     read_document,
 )
-from ingestion.sources.csv_reading import FIELD_LIMIT, Record, clip_raw_text, write_utf8_chunks
+from ingestion.sources.csv_reading import (
+    FIELD_LIMIT,
+    Record,
+    clip_raw_text,
+    sniff_problem,
+    write_utf8_chunks,
+)
 from ingestion.sources.spec import (
     FileRejected,
     FileSpec,
@@ -161,9 +167,14 @@ def prepare_file(
 ) -> PreparedFile:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         reason = f"file rejected: unsupported file type {path.suffix!r}"
+        if path.suffix.lower() == ".xls":
+            reason += " (an Excel 97-2003 workbook: save it as .xlsx or CSV)"
         return PreparedFile(path, name, sha, None, rejection=reason)
     if is_document(path):
         return _prepare_document(path, name, sha, pii_key, spool_dir, threads, vectorise)
+    problem = sniff_problem(path)
+    if problem is not None:
+        return PreparedFile(path, name, sha, None, rejection=f"file rejected: {problem}")
     spec = detect_spec(path)
     if spec is None:
         reason = "file rejected: not a recognised export (no file-name prefix or header matched)"
@@ -512,6 +523,13 @@ def _type_in_duckdb(
             """,
             {"chunk": str(chunk.path)},
         )
+        # A lone CR ends a line for the Python reader (csv_reading._lines), not for this split:
+        # such a file goes the Python way whole, or its line numbers would disagree.
+        (lone_cr,) = con.execute(
+            "select count(*) from _raw_lines where contains(rtrim(raw, chr(13)), chr(13))"
+        ).fetchone()
+        if lone_cr:
+            return None
         con.execute(
             f"""
             create or replace temp table _lines as

@@ -89,7 +89,13 @@ def detect_spec(path: Path) -> FileSpec | None:
 
 
 def is_document(path: Path) -> bool:
-    return path.suffix.lower() in DOCUMENT_SUFFIXES
+    """A workbook or JSON dump. A file named .xlsx that is not a zip (a CSV saved under the
+    wrong name, which shops do) is read as the CSV it is."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":  # a zip by its first bytes, even one cut short
+        with path.open("rb") as handle:
+            return handle.read(2) == b"PK"
+    return suffix in DOCUMENT_SUFFIXES
 
 
 def read_document(path: Path) -> Iterable[Part]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,37 +45,77 @@ class BadLine:
     text: str
 
 
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
+
+
 def _lines(path: Path) -> Iterator[bytes]:
+    """Physical lines, ended by LF, CRLF or a lone CR: a file saved as Excel for Mac's 'CSV
+    (Macintosh)' ends every line with CR, and a file pieced together from two tools mixes
+    them (csv then merged good rows in pairs)."""
     with path.open("rb") as handle:
-        yield from handle
+        for raw in handle:
+            if b"\r" in raw[:-2]:
+                yield from (piece for piece in _LONE_CR.split(raw) if piece)
+            else:
+                yield raw
 
 
 def detect_encoding(path: Path) -> str:
     """BOM, then strict UTF-8, then GB18030 (the superset of the GBK that Taobao writes).
 
     A file that is neither cleanly is given the encoding under which fewer lines fail; the
-    failing lines are quarantined one by one rather than guessed at.
+    failing lines are quarantined one by one rather than guessed at. A BOM can lie: a GBK file
+    re-saved by a tool that prepends one is read as GB18030 (the BOM itself is skipped).
     """
     with path.open("rb") as handle:
-        if handle.read(3) == BOM:
-            return "utf-8-sig"
+        has_bom = handle.read(3) == BOM
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
-        return "utf-8"
+        return "utf-8-sig" if has_bom else "utf-8"
     except UnicodeDecodeError:
         pass
     failures = {"utf-8": 0, "gb18030": 0}
-    for raw in _lines(path):
+    for number, raw in enumerate(_lines(path), start=1):
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
         for encoding in failures:
             try:
                 raw.decode(encoding)
             except UnicodeDecodeError:
                 failures[encoding] += 1
-    return "gb18030" if failures["gb18030"] <= failures["utf-8"] else "utf-8"
+    if failures["gb18030"] <= failures["utf-8"]:
+        return "gb18030"
+    return "utf-8-sig" if has_bom else "utf-8"
+
+
+def sniff_problem(path: Path) -> str | None:
+    """Why a file that is not CSV text cannot be read as an export, in the words a shop
+    needs to fix it; None for a CSV. Read from its first 64 KB."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(head) >= 16 and head[1::2].count(0) > len(head) // 4
+    ):
+        return (
+            "the file is UTF-16 text (Excel's 'Unicode text'), not CSV: save it from Excel as "
+            "'CSV UTF-8' (or CSV in GBK) and land it again"
+        )
+    if head.startswith(b"PK\x03\x04"):
+        return "the file is a zip or .xlsx workbook named .csv: land it as .xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "the file is an Excel 97-2003 workbook (.xls): save it as .xlsx or CSV"
+    first = head.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    for delimiter, name in ((b"\t", "tab"), (b";", "semicolon")):
+        if b"," not in first and first.count(delimiter) >= 2:
+            return (
+                f"the file is {name}-separated, not comma-separated CSV: save it as CSV "
+                "(Taobao, 千牛 and the ERPs export commas)"
+            )
+    return None
 
 
 class _LineFeed:
@@ -93,7 +134,8 @@ class _LineFeed:
             if number == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM) :]
             try:
-                text = raw.decode(self.encoding)
+                # A NUL is never part of a value: a broken writer's padding, dropped here.
+                text = raw.decode(self.encoding).replace("\x00", "")
             except UnicodeDecodeError as exc:
                 shown = raw.decode(self.encoding, errors="replace").rstrip("\r\n")
                 self.bad.append(

@@ -224,14 +224,12 @@ def read_header(path: Path) -> tuple[str, list[str] | None]:
     """The first record, decoded by the file's first line alone (detection reads no further)."""
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
-    if head.startswith(BOM):
-        encoding = "utf-8-sig"
-    else:
-        try:
-            head.split(b"\n", 1)[0].decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "gb18030"
+    first = head.split(b"\n", 1)[0]
+    try:
+        first.removeprefix(BOM).decode("utf-8")
+        encoding = "utf-8-sig" if head.startswith(BOM) else "utf-8"
+    except UnicodeDecodeError:  # GBK, perhaps behind a BOM that lies
+        encoding = "gb18030"
     for item in read_records(path, encoding):
         if isinstance(item, Record):
             return encoding, item.fields
