@@ -38,6 +38,7 @@ from ingestion.sources import (
 )
 from ingestion.sources.csv_reading import (
     FIELD_LIMIT,
+    BadLine,
     Record,
     clip_raw_text,
     sniff_problem,
@@ -354,13 +355,15 @@ def _reread_part(path: Path, number: int):
 
 
 def _unrecognised_part(part, spool_dir: Path, sha: str, number: int) -> PreparedPart:
-    """A sheet no family matches: every row is quarantined, so nothing in the file is lost."""
+    """A sheet no family matches, or a dump's unreadable lines: every row is quarantined (with
+    its own reason where it has one), so nothing in the file is lost."""
     prepared = PreparedPart(None, part.label, rejects=spool_dir / f"{sha}.{number}.rejects.csv")
     reason = f"sheet {part.label!r} is not a recognised export (no sheet name or header matched)"
     with prepared.rejects.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         for record in part.records:
-            writer.writerow([record.line, reason, clip_raw_text(record.text)])
+            why = record.reason if isinstance(record, BadLine) else reason
+            writer.writerow([record.line, why, clip_raw_text(record.text)])
             prepared.rows += 1
     return prepared
 

@@ -29,10 +29,10 @@ import ijson
 import yaml
 
 from ingestion.sources import sql_forms
-from ingestion.sources.csv_reading import Record
+from ingestion.sources.csv_reading import BadLine, Record
 from ingestion.sources.erp_headers import WDT_ORDERS_HEADER, WDT_OUTBOUND_HEADER
 from ingestion.sources.spec import Column, Derived, FileRejected, FileSpec, phone_kind_of
-from ingestion.sources.top_api import json_responses, streamed_records
+from ingestion.sources.top_api import json_responses, streamed_records, unreadable_lines_part
 from ingestion.sources.values import (
     parse_int,
     parse_money,
@@ -305,16 +305,17 @@ def read_jst_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]
     held whole: a single-page document (one query saved as is, 526 MB at 1M customers) is
     streamed order by order with ijson, where parsing it whole took 3 GB."""
     keys: dict[str, None] = {}
-    for row in _jst_rows(path):
+    bad: list[BadLine] = []
+    for row in _jst_rows(path, bad):
         keys.update(dict.fromkeys(row))
     if not keys:
-        return []
+        return unreadable_lines_part(bad)
     records = streamed_records(_jst_rows(path), JST_ORDERS, keys)
-    return [("orders", JST_ORDERS, "jst_open_api", records)]
+    return [("orders", JST_ORDERS, "jst_open_api", records)] + unreadable_lines_part(bad)
 
 
-def _jst_rows(path: Path) -> Iterator[dict[str, Any]]:
-    for order in _jst_orders(path):
+def _jst_rows(path: Path, bad_lines: list[BadLine] | None = None) -> Iterator[dict[str, Any]]:
+    for order in _jst_orders(path, bad_lines):
         if not isinstance(order, dict):
             raise FileRejected("an order in the dump is not a JSON object")
         header = {k: v for k, v in order.items() if k != "items"}
@@ -329,14 +330,14 @@ def _jst_rows(path: Path) -> Iterator[dict[str, Any]]:
             yield {**header, **{f"items.{k}": v for k, v in item.items()}}
 
 
-def _jst_orders(path: Path) -> Iterator[Any]:
+def _jst_orders(path: Path, bad_lines: list[BadLine] | None = None) -> Iterator[Any]:
     if _is_one_object_document(path):
         # `msg` is looked for only on an error: a key the document lacks is a scan of all of it
         if _streamed(path, "code") not in (*JST_SUCCESS_CODES, None):  # None: no `code`
             _reject_jst_error(_streamed(path, "msg"))
         yield from _streamed(path, "data.orders.item", every=True)
         return
-    for page in json_responses(path):
+    for page in json_responses(path, bad_lines):
         if not isinstance(page, dict):
             _reject_jst_error(None)
         if page.get("code", 0) not in JST_SUCCESS_CODES:

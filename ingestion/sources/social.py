@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingestion.sources.csv_reading import Record
+from ingestion.sources.csv_reading import BadLine, Record
 from ingestion.sources.spec import Column, FileRejected, FileSpec, phone_kind_of
-from ingestion.sources.top_api import as_records, json_responses
+from ingestion.sources.top_api import as_records, json_responses, unreadable_lines_part
 from ingestion.sources.values import (
     parse_bool_cn,
     parse_epoch_seconds,
@@ -125,7 +125,8 @@ def _tag_names(follow: dict[str, Any]) -> str | None:
 def read_wecom_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]]]:
     contacts: list[dict[str, Any]] = []
     follows: list[dict[str, Any]] = []
-    for page in map(_check, json_responses(path)):
+    bad: list[BadLine] = []
+    for page in map(_check, json_responses(path, bad)):
         if "external_contact_list" in page:
             pairs = [
                 (item.get("external_contact") or {}, [item.get("follow_info") or {}])
@@ -151,19 +152,21 @@ def read_wecom_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Recor
             ("follows", WECOM_FOLLOWS, follows),
         )
         if rows
-    ]
+    ] + unreadable_lines_part(bad)
 
 
 def read_wechat_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]]]:
     followers: list[dict[str, Any]] = []
-    for page in map(_check, json_responses(path)):
+    bad: list[BadLine] = []
+    for page in map(_check, json_responses(path, bad)):
         followers.extend(page.get("user_info_list") or ([page] if "openid" in page else []))
     rows = [
         {**f, "tagid_list": ";".join(map(str, f["tagid_list"])) if f.get("tagid_list") else None}
         for f in followers
     ]
-    return (
+    parts = (
         [("followers", WECHAT_FOLLOWERS, "wechat_user_info", as_records(rows, WECHAT_FOLLOWERS))]
         if rows
         else []
     )
+    return parts + unreadable_lines_part(bad)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingestion.sources.csv_reading import Record
+from ingestion.sources.csv_reading import BadLine, Record, clip_raw_text
 from ingestion.sources.spec import Column, FileRejected, FileSpec, phone_kind_of
 from ingestion.sources.values import (
     parse_bool_cn,
@@ -210,9 +210,20 @@ def as_records(objects: list[dict[str, Any]], spec: FileSpec) -> Iterator[Record
     return streamed_records(iter(objects), spec, keys)
 
 
-def json_responses(path: Path) -> Iterator[Any]:
+UNREADABLE_LINES = "unreadable_lines"  # the part that holds a JSON Lines dump's broken lines
+
+
+def unreadable_lines_part(bad: list[BadLine]) -> list[tuple[str, None, None, Iterator[BadLine]]]:
+    """The broken lines of a JSON Lines dump as a part of their own (`file#unreadable_lines`,
+    line = the file's line), so each is quarantined with its text and the rest loads."""
+    return [(UNREADABLE_LINES, None, None, iter(bad))] if bad else []
+
+
+def json_responses(path: Path, bad_lines: list[BadLine] | None = None) -> Iterator[Any]:
     """The responses of a dump, one at a time where the file is JSON Lines (as the pull client
-    writes it), so a long dump is never held whole; a single JSON document is read whole."""
+    writes it), so a long dump is never held whole; a single JSON document is read whole.
+    A JSON Lines line that is not JSON goes to `bad_lines` (skipped where it is None: a reader
+    going over the file a second time) and the rest is read."""
     with path.open(encoding="utf-8-sig") as handle:
         first = handle.readline()
         try:
@@ -233,7 +244,9 @@ def json_responses(path: Path) -> Iterator[Any]:
             try:
                 yield json.loads(line)
             except json.JSONDecodeError as exc:
-                raise FileRejected(f"not valid JSON Lines (line {number}: {exc})") from None
+                if bad_lines is not None:
+                    reason = f"line {number} of the JSON Lines dump is not valid JSON ({exc})"
+                    bad_lines.append(BadLine(number, reason, clip_raw_text(line.rstrip("\r\n"))))
 
 
 def _unwrap_list(value: Any, singular: str) -> list[dict[str, Any]]:
@@ -257,8 +270,10 @@ def looks_like_top_dump(document: Any) -> bool:
     return bool(set(first) & (set(_RESPONSE_KINDS) | {"error_response", "trades", "refunds"}))
 
 
-def _bodies(path: Path, kinds: set[str] | None = None) -> Iterator[dict[str, Any]]:
-    for page in json_responses(path):
+def _bodies(
+    path: Path, kinds: set[str] | None = None, bad_lines: list[BadLine] | None = None
+) -> Iterator[dict[str, Any]]:
+    for page in json_responses(path, bad_lines):
         if not isinstance(page, dict):
             raise FileRejected("a page of the dump is not a JSON object")
         if "error_response" in page:
@@ -316,7 +331,8 @@ def read_top_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]
     kinds: set[str] = set()
     keys: dict[str, dict[str, None]] = {"trades": {}, "orders": {}, "refunds": {}}
     counts = dict.fromkeys(keys, 0)
-    for body in _bodies(path, kinds):
+    bad: list[BadLine] = []
+    for body in _bodies(path, kinds, bad):
         for refund in _unwrap_list(body.get("refunds"), "refund"):
             keys["refunds"].update(dict.fromkeys(refund))
             counts["refunds"] += 1
@@ -333,4 +349,4 @@ def read_top_dump(path: Path) -> list[tuple[str, FileSpec, str, Iterator[Record]
         (label, spec, generation, streamed_records(_objects(path, label), spec, keys[label]))
         for label, spec in (("trades", TRADES), ("orders", TRADE_ORDERS), ("refunds", REFUNDS))
         if counts[label]
-    ]
+    ] + unreadable_lines_part(bad)

@@ -326,3 +326,25 @@ def test_2016_order_export_loads(tmp_path, warehouse):
     (result,) = _load(warehouse, landing).files
     assert (result.status, result.header_generation) == ("loaded", "2016_41col")
     assert result.rows_loaded == 1 and not result.unknown_columns
+
+
+def test_a_broken_json_lines_line_is_quarantined_alone_and_the_rest_loads(tmp_path, warehouse):
+    """One broken line rejected 5,244 rows as a single line-0 quarantine row without raw text."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    pages = [json.dumps(_simplified([_trade(3600000000000001 + 10 * n)])) for n in range(5)]
+    pages[2] = pages[2][: len(pages[2]) // 2]  # a line cut off mid-write
+    (landing / "TopTradesIncrement202610010000_202610010030.jsonl").write_text(
+        "\n".join(pages) + "\n", encoding="utf-8"
+    )
+    (result,) = _load(warehouse, landing).files
+    assert result.status == "loaded", result.message
+    # 4 trades and their 4 orders load; the broken line is one quarantined row of its own.
+    assert (result.rows_loaded, result.rows_quarantined, result.rows_in_file) == (8, 1, 9)
+    ((source, line, reason, raw),) = query(
+        warehouse, "select source_file, source_line, reason, raw_text from raw.quarantine"
+    )
+    assert source.endswith(".jsonl#unreadable_lines") and line == 3
+    assert "line 3 of the JSON Lines dump is not valid JSON" in reason
+    assert raw == pages[2]
+    assert query(warehouse, "select count(*) from raw.top_trades") == [(4,)]
