@@ -53,18 +53,23 @@ class Settings:
     # A landed file changed more recently than this is still being copied: every run leaves it
     # for a later one (FUGOU_SETTLE_SECONDS; 0 for files known complete, as the demo's)
     settle_seconds: int = 30
+    # False when FUGOU_AS_OF is unset and `as_of` is merely today: a run then takes the day it
+    # started (Warehouse.as_of), so every step of it describes the same day
+    as_of_explicit: bool = True
 
     def __post_init__(self) -> None:
         if not self.pii_key:
             raise SettingsError("Settings need a PII key (FUGOU_PII_KEY or FUGOU_PII_KEY_FILE)")
 
-    def dbt_vars(self) -> dict[str, str]:
-        return {"as_of": self.as_of.isoformat()}
-
 
 def today_in_shop_tz() -> dt.date:
     """Taobao's day, its exports and its promotions all run on Beijing time, so 'today' does too."""
     return dt.datetime.now(SHOP_TZ).date()
+
+
+def shop_day(timestamp: float) -> dt.date:
+    """The Beijing day of a Unix time (a run's start)."""
+    return dt.datetime.fromtimestamp(timestamp, SHOP_TZ).date()
 
 
 def _read_pii_key(env: dict[str, str]) -> bytes:
@@ -115,6 +120,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ground_truth=Path(env["FUGOU_GROUND_TRUTH"]) if env.get("FUGOU_GROUND_TRUTH") else None,
         postgres_dsn=_postgres_dsn(env),
         settle_seconds=_whole_seconds(env, "FUGOU_SETTLE_SECONDS", 30),
+        as_of_explicit=bool(as_of_text),
     )
 
 

@@ -68,7 +68,7 @@ class HoldoutConfig(dg.Config):
 def customer_value_predictions(
     context: dg.AssetExecutionContext, config: CustomerValueConfig, warehouse: Warehouse
 ):
-    as_of = warehouse.settings().as_of
+    as_of = warehouse.as_of(context)
     settings = customer_value.ValueSettings(
         discount_rate_annual=config.discount_rate_annual,
         churn_horizon_days=config.churn_horizon_days,
@@ -138,7 +138,10 @@ def clv_holdout_validation(
 ) -> dg.MaterializeResult:
     settings = warehouse.settings()
     result = validation.validate(
-        warehouse.read_frame(PURCHASES_SQL), settings.as_of, config.holdout_days, config.fit_penalty
+        warehouse.read_frame(PURCHASES_SQL),
+        warehouse.as_of(context),
+        config.holdout_days,
+        config.fit_penalty,
     )
     warehouse.write_table(tables.table("clv_holdout_validation"), result.by_bucket)
     if not result.validated:

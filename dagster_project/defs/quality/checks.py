@@ -27,14 +27,13 @@ RAW_ORDERS_WHY = (
 def raw_taobao_orders_expectations(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> dg.AssetCheckResult:
-    settings = warehouse.settings()
     with warehouse.connect(read_only=True) as con:
         frame = con.sql(f"select {raw_taobao_orders.COLUMNS} from raw.taobao_orders").df()
         (loaded_until,) = con.execute("select max(_loaded_at) from raw.taobao_orders").fetchone()
     outcome = validate(
         frame,
         raw_taobao_orders.SUITE_NAME,
-        raw_taobao_orders.expectations(settings.as_of, loaded_until),
+        raw_taobao_orders.expectations(warehouse.as_of(context), loaded_until),
         key="order_id",
     )
     return suite_check_result(outcome, len(frame), context.log, RAW_ORDERS_WHY)

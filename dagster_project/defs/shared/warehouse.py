@@ -11,6 +11,7 @@ Python assets that read marts and write prediction tables do so on the dbt targe
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -21,7 +22,7 @@ import duckdb
 import pandas as pd
 import psycopg2
 
-from ingestion.settings import Settings, load_settings
+from ingestion.settings import Settings, load_settings, shop_day
 from predictions.tables import TableSpec
 
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -32,6 +33,20 @@ class Warehouse(dg.ConfigurableResource):
 
     def settings(self) -> Settings:
         return load_settings()
+
+    def as_of(self, context: dg.OpExecutionContext | dg.AssetCheckExecutionContext) -> dt.date:
+        """The day this run describes, the same for each of its steps: FUGOU_AS_OF where set,
+        else the day the run started in Asia/Shanghai. (Each step working out "today" for
+        itself let a run that crossed midnight build the marts for one day and fit the
+        predictions for the next.)"""
+        settings = self.settings()
+        if settings.as_of_explicit:
+            return settings.as_of
+        record = context.instance.get_run_record_by_id(context.run.run_id)
+        if record is None:
+            return settings.as_of
+        started = record.start_time or record.create_timestamp.timestamp()
+        return shop_day(started)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

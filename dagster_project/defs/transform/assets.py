@@ -53,7 +53,7 @@ def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
             "build",
             *NIGHTLY_EXCLUDES,
             "--vars",
-            json.dumps(settings.dbt_vars()),
+            json.dumps({"as_of": warehouse.as_of(context).isoformat()}),
         ],
         context=context,
         raise_on_error=False,
