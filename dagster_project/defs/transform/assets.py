@@ -6,6 +6,7 @@ from contextlib import nullcontext
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
@@ -61,6 +62,7 @@ def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     # dbt writes the DuckDB file from its own process: read row counts only once it has exited.
     events = list(invocation.stream())
     describe = settings.dbt_target == "duckdb"
+    failing_sql = _failing_test_sql(invocation) if describe else {}
     with warehouse.connect(read_only=True) if describe else nullcontext() as con:
         for event in events:
             if describe and isinstance(event, dg.Output):
@@ -68,9 +70,56 @@ def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
                 event = event.with_metadata(
                     {**event.metadata, **table_metadata(con, schema, table)}
                 )
+            if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                event = _explained(context, event, con, failing_sql)
             yield event
     if not invocation.is_successful():
         raise dg.Failure(
             description="dbt build failed; the failing models and tests are in the run log",
             metadata={"error": str(invocation.get_error())},
         )
+
+
+def _failing_test_sql(invocation) -> dict[str, str]:
+    """unique_id -> compiled SQL of every dbt test that failed or warned."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, KeyError, ValueError):
+        return {}
+    return {
+        r["unique_id"]: r["compiled_code"]
+        for r in results
+        if r.get("status") in ("fail", "warn") and r.get("compiled_code")
+    }
+
+
+def _explained(context, check: dg.AssetCheckResult, con, failing_sql: dict[str, str]):
+    """A failing dbt test's result with a few of its failing rows (the test's own query: keys
+    and counts, the columns it tests) in its metadata, and one log line naming test and count
+    (a failure said only that the step failed)."""
+    unique_id = check.metadata.get("unique_id")
+    unique_id = getattr(unique_id, "value", unique_id)
+    count = check.metadata.get("dagster_dbt/failed_row_count")
+    count = getattr(count, "value", count)
+    examples: list[dict] = []
+    sql = failing_sql.get(unique_id)
+    if con is not None and sql:
+        try:
+            frame = con.execute(f"select * from ({sql}) as failing limit 5").df()
+            examples = [{k: str(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        except duckdb.Error:  # the failing rows are only a help: the count is the finding
+            examples = []
+    key = check.asset_key.to_user_string() if check.asset_key else "?"
+    said = f"dbt test {check.check_name} on {key}: {count} failing rows"
+    if examples:
+        said += f", e.g. {examples[:3]}"
+    log = context.log.warning if check.severity == dg.AssetCheckSeverity.WARN else context.log.error
+    log(said)
+    return dg.AssetCheckResult(
+        passed=False,
+        asset_key=check.asset_key,
+        check_name=check.check_name,
+        severity=check.severity,
+        description=said,
+        metadata={**check.metadata, "examples": dg.MetadataValue.json(examples)},
+    )
