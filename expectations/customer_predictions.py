@@ -30,7 +30,10 @@ def expectations() -> list[gx.expectations.Expectation]:
     ):
         found.append(
             gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=shorter, column_B=longer, or_equal=True
+                column_A=shorter,
+                column_B=longer,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",  # NULL: BG/NBD not fitted
             )
         )
     found.append(
@@ -45,7 +48,10 @@ def expectations() -> list[gx.expectations.Expectation]:
     )
     found.append(
         gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="expected_next_purchase_date", column_B="as_of_date"
+            column_A="expected_next_purchase_date",
+            column_B="as_of_date",
+            # NULL: no fit, or a next purchase more than ten years off
+            ignore_row_if="either_value_is_missing",
         )
     )
     return found

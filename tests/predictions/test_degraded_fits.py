@@ -105,3 +105,21 @@ def test_a_calibration_without_repeat_buyers_is_not_validated():
     result = validation.validate(purchases(rows), AS_OF, 30)
     (row,) = result.by_bucket.to_dict("records")
     assert row["customers"] == 20 and "no customer has a repeat purchase" in row["validation_note"]
+
+
+def test_the_predictions_suite_accepts_what_could_not_be_predicted_and_catches_what_is_wrong():
+    """NULL timing (no fit, a next purchase beyond ten years) is no failure; a next purchase
+    on or before the as-of day still is."""
+    from expectations import customer_predictions
+    from expectations.runner import validate
+
+    _, unfitted, _ = run([(f"c{n}", f"2017-05-{1 + n % 28:02d}", 50.0) for n in range(5)])
+    columns = [c.strip() for c in customer_predictions.COLUMNS.split(",")]
+    suite = customer_predictions.SUITE_NAME
+    assert validate(unfitted[columns], suite, customer_predictions.expectations()).success
+    wrong = unfitted[columns].copy()
+    wrong["expected_next_purchase_date"] = [AS_OF] + [None] * 4
+    outcome = validate(wrong, suite, customer_predictions.expectations(), key="customer_id")
+    assert [(o.column, o.examples) for o in outcome.failed] == [
+        ("expected_next_purchase_date, as_of_date", ("c0",))
+    ]
