@@ -99,27 +99,42 @@ def model_params(models: FittedModels, as_of: dt.date) -> pd.DataFrame:
     parameters and fit_status / fit_note say why."""
     frequency, spend = models.bgnbd, models.gamma_gamma
     nan = float("nan")
-    fp = frequency.params if frequency else None
-    sp = spend.params if spend else None
-    population = sp.population_mean_value if sp else models.population_mean_value
+    bgnbd_values = dict.fromkeys(
+        ("r", "alpha", "a", "b", "bgnbd_log_likelihood", "fit_penalty"), nan
+    ) | {"bgnbd_customers": None}
+    if frequency is not None:
+        fp = frequency.params
+        bgnbd_values = {
+            "r": fp.r,
+            "alpha": fp.alpha,
+            "a": fp.a,
+            "b": fp.b,
+            "bgnbd_log_likelihood": frequency.log_likelihood,
+            "bgnbd_customers": frequency.customers,
+            "fit_penalty": frequency.penalty,
+        }
+    spend_values = dict.fromkeys(
+        ("p", "q", "gamma", "gamma_gamma_log_likelihood", "frequency_value_correlation"), nan
+    ) | {"gamma_gamma_customers": None}
+    population = models.population_mean_value
+    if spend is not None:
+        sp = spend.params
+        population = sp.population_mean_value
+        spend_values = {
+            "p": sp.p,
+            "q": sp.q,
+            "gamma": sp.gamma,
+            "gamma_gamma_log_likelihood": spend.log_likelihood,
+            "gamma_gamma_customers": spend.customers,
+            "frequency_value_correlation": spend.frequency_value_correlation,
+        }
     return pd.DataFrame(
         [
             {
                 "calibration_end_date": as_of,
                 "time_unit": "day",
-                "r": fp.r if fp else nan,
-                "alpha": fp.alpha if fp else nan,
-                "a": fp.a if fp else nan,
-                "b": fp.b if fp else nan,
-                "bgnbd_log_likelihood": frequency.log_likelihood if frequency else nan,
-                "bgnbd_customers": frequency.customers if frequency else None,
-                "p": sp.p if sp else nan,
-                "q": sp.q if sp else nan,
-                "gamma": sp.gamma if sp else nan,
-                "gamma_gamma_log_likelihood": spend.log_likelihood if spend else nan,
-                "gamma_gamma_customers": spend.customers if spend else None,
-                "frequency_value_correlation": spend.frequency_value_correlation if spend else nan,
-                "fit_penalty": frequency.penalty if frequency else nan,
+                **bgnbd_values,
+                **spend_values,
                 "population_average_order_value_amount": (
                     round(population, 2) if population is not None else None
                 ),
