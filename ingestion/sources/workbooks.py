@@ -25,7 +25,8 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from ingestion.sources.csv_reading import Record
+from ingestion.sources.csv_reading import BadLine, Record
+from ingestion.sources.damaged_workbooks import SalvagedSheet, salvage
 from ingestion.sources.spec import FileRejected, FileSpec, matches_header
 
 
@@ -80,7 +81,10 @@ def read_workbook(
     sheet is read only once the caller has gone through the previous one's records. A file that
     is not a workbook at all is rejected here, before the first sheet."""
     if not zipfile.is_zipfile(path):
-        raise FileRejected("not a readable .xlsx workbook (not a zip archive)")
+        sheets = [sheet for sheet in salvage(path) if sheet.rows]
+        if not sheets:
+            raise FileRejected("not a readable .xlsx workbook (not a zip archive)")
+        return _salvaged(sheets, sheet_specs, candidates)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for a damaged workbook
@@ -111,3 +115,32 @@ def _sheets(book, sheet_specs, candidates):
 def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
     yield first
     yield from rest
+
+
+class _SalvagedBook:
+    """The salvaged sheets behind the two calls _sheets makes of a calamine workbook."""
+
+    def __init__(self, sheets: list[SalvagedSheet]) -> None:
+        self.by_title = {sheet.title: sheet for sheet in sheets}
+        self.sheet_names = list(self.by_title)
+
+    def get_sheet_by_name(self, title: str):
+        return self.by_title[title]
+
+
+def _salvaged(sheets: list[SalvagedSheet], sheet_specs, candidates):
+    """A cut-off workbook's readable sheets and rows, then one line-0 row that says what was
+    lost, so the ledger and quarantine tell the shop to export it again."""
+    for sheet in sheets:
+        sheet.iter_rows = lambda sheet=sheet: iter(sheet.rows)
+    yield from _sheets(_SalvagedBook(sheets), sheet_specs, candidates)
+    cut = [f"{s.title!r} after row {len(s.rows)}" for s in sheets if not s.complete]
+    reason = (
+        "the workbook is cut off (an incomplete download or copy): its complete rows were "
+        f"loaded; {', '.join(cut) or 'the sheets after the last one kept'} and anything after "
+        "the cut could not be read: export it again"
+    )
+    yield DAMAGE_PART, None, None, iter([BadLine(0, reason, "")])
+
+
+DAMAGE_PART = "damaged"

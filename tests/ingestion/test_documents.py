@@ -348,3 +348,62 @@ def test_a_broken_json_lines_line_is_quarantined_alone_and_the_rest_loads(tmp_pa
     assert "line 3 of the JSON Lines dump is not valid JSON" in reason
     assert raw == pages[2]
     assert query(warehouse, "select count(*) from raw.top_trades") == [(4,)]
+
+
+def _excel_member_order(path: Path) -> None:
+    """Rewrite a workbook with its members in the order Excel writes them (workbook first,
+    sheets, then styles and shared strings), which decides what a cut leaves readable."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+
+    def rank(name: str) -> tuple[int, str]:
+        order = ("[Content_Types]", "_rels/", "xl/workbook", "xl/_rels", "xl/worksheets")
+        return next((i for i, p in enumerate(order) if name.startswith(p)), len(order)), name
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in sorted(members, key=rank):
+            target.writestr(name, members[name])
+
+
+def test_a_workbook_cut_off_keeps_its_complete_rows(tmp_path, warehouse):
+    """A workbook cut at 60% lost every row (6,897 of them) as one line-0 quarantine row."""
+    landing = tmp_path / "landing"
+    sub_orders = [
+        _suborder(f"37000000000{n:05d}", f"36000000000{n:05d}", 商品标题=f"雪平锅{n}号")
+        for n in range(1, 401)
+    ]
+    path = _workbook(
+        landing / "ExportOrderList202406301800.xlsx",
+        {
+            "发货报表": [SHIP_SHEET[0]]
+            + [[f"36000000000{n:05d}", "张三", "13912345678", "浙江省"] for n in range(1, 401)],
+            "销售明细": [SUBORDERS_2023, *sub_orders],
+        },
+    )
+    _excel_member_order(path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: int(len(whole) * 0.6)])
+    (result,) = _load(warehouse, landing).files
+    assert result.status == "loaded", result.message
+    shipments = query(warehouse, "select count(*) from raw.taobao_shipments")[0][0]
+    lines = query(
+        warehouse,
+        "select count(*), min(_source_line), max(_source_line), count(distinct title) "
+        "from raw.taobao_order_lines",
+    )[0]
+    assert shipments == 400  # the first sheet is whole
+    count, first, last, titles = lines
+    assert 0 < count < 400 and (first, last) == (2, count + 1) and titles == count
+    # styles.xml came after the cut: the times are read from the serials their headers name.
+    assert query(warehouse, "select distinct created_at from raw.taobao_order_lines") == [
+        (dt.datetime(2024, 5, 1, 10, 0),)
+    ]
+    assert result.fields_nulled == 0
+    ((source, line, reason),) = query(
+        warehouse, "select source_file, source_line, reason from raw.quarantine"
+    )
+    assert source.endswith("#damaged") and line == 0
+    assert f"'销售明细' after row {count + 1}" in reason and "export it again" in reason
+    assert result.rows_in_file == result.rows_loaded + result.rows_quarantined
