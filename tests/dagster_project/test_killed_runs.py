@@ -95,7 +95,7 @@ def test_runs_killed_at_load_dbt_and_publish_never_block_the_next(tmp_path):
     gets past the dead run's pool slot (or its marker never comes and the test fails)."""
     clean, killed = tmp_path / "clean", tmp_path / "killed"
     landing = tmp_path / "landing"
-    write_exports(build_shop(ShopParams(customers=150, seed=11)), landing)
+    write_exports(build_shop(ShopParams(customers=60, seed=11)), landing)
     _finish(_env(clean, landing), tmp_path / "clean.log")
     env = _env(killed, landing)
     for number, (moment, (step, delay)) in enumerate(KILL_POINTS.items()):
