@@ -31,7 +31,7 @@ from ingestion.loader import load_landing
 from ingestion.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
-BENCH_KEY = b"bench-key-0123456789abcdef"
+BENCH_KEY = b"bench-key-0123456789abcdef-not-secret"
 
 
 def _tree_rss_kb(pid: int) -> int:

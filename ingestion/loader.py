@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.identity_rules import RULES_FILE, read_rules, write_rules
+from ingestion.pii_key import check_key
 from ingestion.prepare import PreparedFile, prepare_file
 from ingestion.settings import SHOP_TZ
 from ingestion.sources import (
@@ -214,7 +215,9 @@ def load_landing(
     process commits finished files in name order, one transaction each. Small loads stay here.
     A file changed less than `settle_seconds` ago is still being copied: it is left for a later
     run (status waiting), never loaded half-written and again when complete.
+    A key other than the warehouse's stops the load before anything is read (`pii_key.py`).
     """
+    check_key(con, pii_key)
     ensure_raw_schema(con)
     loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)
     report = LoadReport()

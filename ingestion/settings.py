@@ -72,23 +72,41 @@ def shop_day(timestamp: float) -> dt.date:
     return dt.datetime.fromtimestamp(timestamp, SHOP_TZ).date()
 
 
+MIN_KEY_BYTES = 32
+KEY_HINT = "make one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+
+
 def _read_pii_key(env: dict[str, str]) -> bytes:
-    key = env.get("FUGOU_PII_KEY", "")
+    """The key from exactly one source. Both set is refused unless they agree: a shop that
+    moved its key into a file and forgot the old variable would otherwise run on whichever
+    one happened to win."""
+    env_key = env.get("FUGOU_PII_KEY", "").encode("utf-8")
     key_file = env.get("FUGOU_PII_KEY_FILE", "")
-    if key:
-        return key.encode("utf-8")
+    file_key = b""
     if key_file:
         path = Path(key_file)
         if not path.is_file():
             raise SettingsError(f"FUGOU_PII_KEY_FILE points to {path}, which does not exist")
-        data = path.read_bytes().strip()
-        if len(data) < 16:
-            raise SettingsError(f"the PII key in {path} is shorter than 16 bytes; use a random key")
-        return data
-    raise SettingsError(
-        "no PII key: set FUGOU_PII_KEY (a secret string) or FUGOU_PII_KEY_FILE (a file holding it). "
-        "Phones and Alipay accounts are pseudonymised with it before they reach the warehouse."
-    )
+        file_key = path.read_bytes().strip()
+    if env_key and file_key and env_key != file_key:
+        raise SettingsError(
+            "FUGOU_PII_KEY and FUGOU_PII_KEY_FILE are both set and hold different keys: unset "
+            "one of them (the warehouse's key is the one its fingerprint matches)"
+        )
+    key = env_key or file_key
+    source = "FUGOU_PII_KEY" if env_key else f"the key file {key_file}"
+    if not key:
+        raise SettingsError(
+            "no PII key: set FUGOU_PII_KEY (a secret string) or FUGOU_PII_KEY_FILE (a file "
+            "holding it). Phones and Alipay accounts are pseudonymised with it before they "
+            f"reach the warehouse; {KEY_HINT}"
+        )
+    if len(key) < MIN_KEY_BYTES:
+        raise SettingsError(
+            f"the PII key in {source} is {len(key)} bytes; it must be at least {MIN_KEY_BYTES} "
+            f"random bytes: {KEY_HINT}"
+        )
+    return key
 
 
 def landing_dir(env: dict[str, str] | None = None) -> Path:

@@ -19,7 +19,7 @@ def _night(tmp_path, monkeypatch, rows, as_of: str):
     warehouse = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("FUGOU_LANDING_DIR", str(landing))
     monkeypatch.setenv("FUGOU_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("FUGOU_PII_KEY", "first-night-key-0123456789")
+    monkeypatch.setenv("FUGOU_PII_KEY", "first-night-key-0123456789abcdef-not-secret")
     monkeypatch.setenv("FUGOU_AS_OF", as_of)
     monkeypatch.delenv("FUGOU_GROUND_TRUTH", raising=False)
     result = defs.resolve_job_def("nightly").execute_in_process(

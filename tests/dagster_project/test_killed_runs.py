@@ -42,7 +42,7 @@ def _env(root: Path, landing: Path) -> dict[str, str]:
         "DAGSTER_HOME": str(home),
         "FUGOU_LANDING_DIR": str(landing),
         "FUGOU_WAREHOUSE": str(root / "warehouse.duckdb"),
-        "FUGOU_PII_KEY": "killed-run-key-0123456789",
+        "FUGOU_PII_KEY": "killed-run-key-0123456789abcdef-not-secret",
         "FUGOU_AS_OF": "2026-10-31",
         "FUGOU_SETTLE_SECONDS": "0",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

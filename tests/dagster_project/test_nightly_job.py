@@ -15,7 +15,7 @@ from ingestion.sources.values import parse_phone
 from tests.conftest import query
 
 pytestmark = pytest.mark.slow
-NIGHTLY_KEY = "nightly-test-key-0123456789"
+NIGHTLY_KEY = "nightly-test-key-0123456789abcdef-not-secret"
 
 MART_TABLES = [
     "fct_orders",

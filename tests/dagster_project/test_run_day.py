@@ -28,7 +28,7 @@ def _days(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def test_every_step_of_a_run_describes_the_day_it_started(tmp_path, monkeypatch):
     monkeypatch.setenv("FUGOU_WAREHOUSE", str(tmp_path / "w.duckdb"))
-    monkeypatch.setenv("FUGOU_PII_KEY", "run-day-key-0123456789")
+    monkeypatch.setenv("FUGOU_PII_KEY", "run-day-key-0123456789abcdef-not-secret")
     monkeypatch.delenv("FUGOU_AS_OF", raising=False)
     # Each look at the clock is a day later: the run crosses midnight between its steps.
     days = itertools.count()
@@ -48,7 +48,7 @@ def test_every_step_of_a_run_describes_the_day_it_started(tmp_path, monkeypatch)
 
 def test_fugou_as_of_wins_when_set(tmp_path, monkeypatch):
     monkeypatch.setenv("FUGOU_WAREHOUSE", str(tmp_path / "w.duckdb"))
-    monkeypatch.setenv("FUGOU_PII_KEY", "run-day-key-0123456789")
+    monkeypatch.setenv("FUGOU_PII_KEY", "run-day-key-0123456789abcdef-not-secret")
     monkeypatch.setenv("FUGOU_AS_OF", "2026-10-31")
     result = dg.materialize(
         [first_step, second_step],

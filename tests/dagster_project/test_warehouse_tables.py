@@ -26,7 +26,7 @@ LATEST = TableSpec(
 @pytest.fixture
 def warehouse(tmp_path, monkeypatch) -> Warehouse:
     monkeypatch.setenv("FUGOU_WAREHOUSE", str(tmp_path / "w.duckdb"))
-    monkeypatch.setenv("FUGOU_PII_KEY", "writer-test-key-0123456789")
+    monkeypatch.setenv("FUGOU_PII_KEY", "writer-test-key-0123456789abcdef-not-secret")
     monkeypatch.setenv("FUGOU_DBT_TARGET", "duckdb")
     return Warehouse()
 

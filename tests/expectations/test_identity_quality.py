@@ -6,7 +6,7 @@ import pytest
 from expectations.identity_quality import pairwise_quality, truth_in_warehouse_form
 from ingestion.prepare import pseudonymise
 
-KEY = b"quality-test-key-0123456789"
+KEY = b"quality-test-key-0123456789abcdef-not-secret"
 
 
 def _frame(rows, columns):

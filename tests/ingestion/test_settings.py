@@ -9,15 +9,39 @@ def test_pii_key_is_required_and_never_printed(tmp_path):
     with pytest.raises(SettingsError, match="FUGOU_PII_KEY"):
         load_settings({})
     key_file = tmp_path / "pii.key"
-    key_file.write_text("a-long-enough-secret-key")
+    key_file.write_text("a-long-enough-secret-key-0123456789\n")
     settings = load_settings({"FUGOU_PII_KEY_FILE": str(key_file)})
-    assert settings.pii_key == b"a-long-enough-secret-key"
+    assert settings.pii_key == b"a-long-enough-secret-key-0123456789"
     assert "secret" not in repr(settings)
 
 
 def test_as_of_defaults_to_today_in_beijing_and_rejects_junk():
-    settings = load_settings({"FUGOU_PII_KEY": "k" * 20, "FUGOU_AS_OF": "2026-10-31"})
+    settings = load_settings({"FUGOU_PII_KEY": "k" * 32, "FUGOU_AS_OF": "2026-10-31"})
     assert settings.as_of == dt.date(2026, 10, 31)
     assert settings.published_warehouse.name == "warehouse_bi.duckdb"
     with pytest.raises(SettingsError, match="FUGOU_AS_OF"):
-        load_settings({"FUGOU_PII_KEY": "k" * 20, "FUGOU_AS_OF": "31/10/2026"})
+        load_settings({"FUGOU_PII_KEY": "k" * 32, "FUGOU_AS_OF": "31/10/2026"})
+
+
+@pytest.mark.parametrize("source", ["env", "file"])
+def test_a_short_key_is_refused_from_either_source(tmp_path, source):
+    short = "x" * 31
+    env = {"FUGOU_PII_KEY": short}
+    if source == "file":
+        (tmp_path / "pii.key").write_text(short)
+        env = {"FUGOU_PII_KEY_FILE": str(tmp_path / "pii.key")}
+    with pytest.raises(SettingsError, match="31 bytes; it must be at least 32") as caught:
+        load_settings(env)
+    assert short not in str(caught.value)
+    assert load_settings({**env, "FUGOU_PII_KEY": "x" * 32} if source == "env" else {
+        "FUGOU_PII_KEY": "x" * 32
+    }).pii_key == b"x" * 32
+
+
+def test_two_key_sources_must_agree(tmp_path):
+    key_file = tmp_path / "pii.key"
+    key_file.write_text("f" * 40 + "\n")
+    agreeing = load_settings({"FUGOU_PII_KEY": "f" * 40, "FUGOU_PII_KEY_FILE": str(key_file)})
+    assert agreeing.pii_key == b"f" * 40
+    with pytest.raises(SettingsError, match="both set and hold different keys"):
+        load_settings({"FUGOU_PII_KEY": "e" * 40, "FUGOU_PII_KEY_FILE": str(key_file)})

@@ -27,6 +27,6 @@ def test_a_file_changed_moments_ago_waits_and_loads_once_settled(tmp_path):
 
 
 def test_runs_wait_thirty_seconds_unless_told():
-    env = {"FUGOU_PII_KEY": "k" * 20}
+    env = {"FUGOU_PII_KEY": "k" * 32}
     assert load_settings(env).settle_seconds == 30
     assert load_settings(env | {"FUGOU_SETTLE_SECONDS": "0"}).settle_seconds == 0

@@ -252,7 +252,7 @@ def test_a_top_outage_is_a_warning_and_the_exports_still_load(fake_top, tmp_path
     for name, value in {
         "FUGOU_LANDING_DIR": str(landing),
         "FUGOU_WAREHOUSE": str(tmp_path / "w.duckdb"),
-        "FUGOU_PII_KEY": "outage-test-key-0123456789",
+        "FUGOU_PII_KEY": "outage-test-key-0123456789abcdef-not-secret",
         "FUGOU_TOP_PULL": "1",
         "FUGOU_TOP_APP_KEY": "12345678",
         "FUGOU_TOP_APP_SECRET": "wrong",  # the gateway answers: Invalid signature
