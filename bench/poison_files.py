@@ -61,7 +61,9 @@ def _load(case: str, root: str, queue) -> None:
     started = time.perf_counter()
     with duckdb.connect(str(Path(root) / "w.duckdb")) as con:
         workers = 2 if case == "same_export_twice" else 1
-        report = load_landing(con, landing, b"bench-key-0123456789abcdef-not-secret", workers=workers)
+        report = load_landing(
+            con, landing, b"bench-key-0123456789abcdef-not-secret", workers=workers
+        )
     seconds = time.perf_counter() - started
     queue.put(
         {
