@@ -36,6 +36,7 @@ from ingestion.sources import (
     SUPPORTED_SUFFIXES,
     is_document,
     read_document,
+    sql_forms,
 )
 from ingestion.sources.csv_reading import Record, detect_encoding, line_texts, read_records
 from ingestion.sources.spec import FileRejected, FileSpec, exported_at_from_name
@@ -175,6 +176,38 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, spec: FileSpec) -> None:
         con.execute(
             f"alter table {RAW_SCHEMA}.{spec.table} add column if not exists {name} {sql_type}"
         )
+    _retire_columns(con, spec.table)
+
+
+# Columns earlier versions loaded and this one must not hold: (table, column) -> (the column
+# that replaces it, the SQL that derives it from the old one). Street addresses were loaded
+# whole until the region alone was kept; a warehouse made then keeps only the region of them.
+RETIRED_COLUMNS = {
+    ("taobao_orders", "receiver_address"): ("receiver_region", sql_forms.REGION),
+    ("taobao_shipments", "receiver_address"): ("receiver_region", sql_forms.REGION),
+}
+
+
+def _retire_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    present = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? "
+            "and table_name = ? and table_catalog = current_database()",
+            [RAW_SCHEMA, table],
+        ).fetchall()
+    }
+    for (retired_table, column), (replacement, form) in RETIRED_COLUMNS.items():
+        if retired_table != table or column not in present:
+            continue
+        # Two statements (DuckDB refuses a drop in the transaction that updated the table); a
+        # run stopped between them does the update again, to the same values.
+        con.execute(
+            f"update {RAW_SCHEMA}.{table} set {replacement} = "
+            f"{form.value_for(f'coalesce({column}, {chr(39)}{chr(39)})')}"
+        )
+        con.execute(f"alter table {RAW_SCHEMA}.{table} drop column {column}")
+        log.warning("raw.%s: %s reduced to %s and dropped", table, column, replacement)
 
 
 def landed_files(landing_dir: Path) -> list[Path]:

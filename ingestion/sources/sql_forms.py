@@ -108,6 +108,15 @@ ACCOUNT = SqlForm(
         " then null else lower({c}) end"
     ),
 )
+_REGION_RE2 = values.REGION_PATTERN_RE2.replace("{", "{{").replace("}", "}}")
+REGION = SqlForm(
+    guard=TEXT.guard,
+    value=(
+        "case when {c} in ('', 'null') then null else nullif(concat_ws(' ', "
+        + ", ".join(f"nullif(regexp_extract({{c}}, '{_REGION_RE2}', {g}), '')" for g in (1, 2, 3))
+        + "), '') end"
+    ),
+)
 _TRUE = ("是", "手机订单", "true", "1", "Y", "y")
 _FALSE = ("否", "false", "0", "N", "n", "PC订单", "电脑订单")
 _quoted = ", ".join
@@ -130,6 +139,7 @@ FORMS: dict[object, SqlForm] = {
     values.parse_phone: PHONE,
     values.parse_account: ACCOUNT,
     values.parse_bool_cn: BOOL_CN,
+    values.parse_region: REGION,
 }
 
 

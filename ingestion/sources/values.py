@@ -78,6 +78,39 @@ def parse_text(value: str) -> str | None:
     return None if value.lower() in ("", "null") else value
 
 
+# A 收货地址 reads `省 市 区 详细地址(邮编)` (municipalities without 市 in older exports: `上海
+# 上海市 …`; some exports drop the spaces). Its region is the first one to three Chinese place
+# names, each ending in an administrative suffix. One template, so that Python's `re` and
+# DuckDB's RE2 read the same pattern (they spell a code point range differently).
+_PLACE_SUFFIX = "特别行政区|自治区|自治州|自治县|地区|省|市|区|县|盟|旗"
+_BARE_PLACES = "北京|上海|天津|重庆|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|台湾"
+_REGION_TEMPLATE = (
+    "^({han}{{1,12}}?(?:{suffix})|{bare})(?: ?({han}{{1,12}}?(?:{suffix})))?"
+    "(?: ?({han}{{1,12}}?(?:{suffix})))?"
+)
+REGION_PATTERN_PYTHON = _REGION_TEMPLATE.format(
+    han="[\u4e00-\u9fff]", suffix=_PLACE_SUFFIX, bare=_BARE_PLACES
+)
+REGION_PATTERN_RE2 = _REGION_TEMPLATE.format(
+    han="[\\x{4e00}-\\x{9fff}]", suffix=_PLACE_SUFFIX, bare=_BARE_PLACES
+)
+_REGION = re.compile(REGION_PATTERN_PYTHON)
+
+
+def parse_region(value: str) -> str | None:
+    """The province, city and district of an address, space-separated; the street, house
+    number, postcode and anything else are dropped here, before a row is written. The marts
+    need the region only, and a street address is personal data Fugou has no use for. An
+    address without a recognisable region (自提, a foreign one, a masked one) is NULL."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    match = _REGION.match(text)
+    if match is None:
+        return None
+    return " ".join(part for part in match.groups() if part)
+
+
 def parse_order_id(value: str) -> str:
     """Order ids stay text: they exceed 15 significant digits, which is where Excel damages them."""
     value = clean_cell(value)

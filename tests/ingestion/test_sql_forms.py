@@ -23,10 +23,17 @@ FORMS = {
     "phone": (values.parse_phone, sql_forms.PHONE),
     "account": (values.parse_account, sql_forms.ACCOUNT),
     "bool_cn": (values.parse_bool_cn, sql_forms.BOOL_CN),
+    "region": (values.parse_region, sql_forms.REGION),
     "merchant_code": (_merchant_code, sql_forms.REQUIRED_TEXT),
 }
 QUIRKS = [
     "",
+    "上海 上海市 浦东新区 世纪大道100号(200120)",
+    "浙江省杭州市西湖区文三路100号",
+    "新疆维吾尔自治区 乌鲁木齐市 天山区 解放北路1号(830000)",
+    "山东省 青岛市 市南区 香港中路",
+    "自提",
+    "浙江省 杭州市 西湖区 ***",
     " ",
     "null",
     "NULL",
@@ -88,6 +95,7 @@ CELL = st.one_of(
     st.sampled_from(QUIRKS),
     st.text(alphabet="0123456789-/: .元'=\"\tNo*eE+", max_size=20),
     st.text(max_size=12),
+    st.text(alphabet="浙江省杭州市西湖区上海北京县旗自治 文路1号()\u3000", max_size=24),
 )
 
 
@@ -150,6 +158,7 @@ def test_the_common_export_forms_are_answered_in_sql():
         "text": ["吃货a_649361", "null", ""],
         "bool_cn": ["手机订单", "否"],
         "account": ["a@163.com", "14******@qq.com"],
+        "region": ["上海 上海市 浦东新区 世纪大道100号(200120)", "自提", ""],
     }
     for name, cells in expected.items():
         assert _check(name, cells) == len(cells), name

@@ -67,9 +67,9 @@ renamed as (
         cast(coalesce(refund_amount, 0) as decimal(18, 2)) as export_refund_amount,
 
         -- address: 省 市 区 详细地址(邮编); only the regions leave staging, never the street
-        {{ province_from_address('receiver_address') }} as receiver_province,
-        nullif({{ dbt.split_part('receiver_address', "' '", 2) }}, '') as receiver_city,
-        nullif({{ dbt.split_part('receiver_address', "' '", 3) }}, '') as receiver_district,
+        {{ province_from_address('receiver_region') }} as receiver_province,
+        nullif({{ dbt.split_part('receiver_region', "' '", 2) }}, '') as receiver_city,
+        nullif({{ dbt.split_part('receiver_region', "' '", 3) }}, '') as receiver_district,
 
         -- order facts
         item_quantity,

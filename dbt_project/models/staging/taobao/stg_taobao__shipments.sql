@@ -29,8 +29,8 @@ renamed as (
         receiver_name_hmac,
 
         -- address: only the regions leave staging, never the street
-        {{ province_from_address('receiver_address') }} as receiver_province,
-        nullif({{ dbt.split_part('receiver_address', "' '", 2) }}, '') as receiver_city,
+        {{ province_from_address('receiver_region') }} as receiver_province,
+        nullif({{ dbt.split_part('receiver_region', "' '", 2) }}, '') as receiver_city,
 
         -- shipping
         logistics_company,
