@@ -29,6 +29,7 @@ import pandas as pd
 from ingestion.identity_rules import RULES_FILE, read_rules, write_rules
 from ingestion.pii_key import check_key
 from ingestion.prepare import PreparedFile, prepare_file
+from ingestion.sealing import Sealer
 from ingestion.settings import SHOP_TZ
 from ingestion.sources import (
     SPEC_BY_KEY,
@@ -63,8 +64,23 @@ LINEAGE_COLUMNS = (
     ("_exported_at", "TIMESTAMP"),
     ("_loaded_at", "TIMESTAMP"),
 )
+# The rejected line, kept so it can be repaired, is a whole export row (phone, name, address
+# included): it is written sealed (`sealing.py`), and `python -m ingestion.quarantine` opens it.
 QUARANTINE_DDL = f"""
 create table if not exists {RAW_SCHEMA}.quarantine (
+    source_file varchar not null,
+    source_line integer not null,
+    file_sha256 varchar not null,
+    target_table varchar,
+    reason varchar not null,
+    raw_text_sealed varchar,
+    quarantined_at timestamp not null
+)"""
+# A file's quarantined rows gather here in the clear, inside its transaction, and are sealed
+# into raw.quarantine before it commits: a temporary table never reaches the warehouse file.
+QUARANTINE_CLEAR = "fugou_quarantine_clear"
+QUARANTINE_CLEAR_DDL = f"""
+create or replace temp table {QUARANTINE_CLEAR} (
     source_file varchar not null,
     source_line integer not null,
     file_sha256 varchar not null,
@@ -157,6 +173,9 @@ def file_sha256(path: Path) -> str:
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(QUARANTINE_DDL)
+    con.execute(
+        f"alter table {RAW_SCHEMA}.quarantine add column if not exists raw_text_sealed varchar"
+    )
     con.execute(FIELD_ISSUES_DDL)
     con.execute(LEDGER_DDL)
     for name, sql_type in LEDGER_ADDED_COLUMNS:
@@ -252,6 +271,9 @@ def load_landing(
     """
     check_key(con, pii_key)
     ensure_raw_schema(con)
+    sealer = Sealer(pii_key)
+    _seal_legacy_quarantine(con, sealer)
+    con.execute(QUARANTINE_CLEAR_DDL)
     loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)
     report = LoadReport()
     pending: list[tuple[Path, str, str]] = []
@@ -300,7 +322,7 @@ def load_landing(
         threads = max(1, (os.cpu_count() or 1) // workers)
         jobs = [(path, name, sha, pii_key, Path(spool_dir), threads) for path, name, sha in pending]
         for job, prepared in zip(jobs, _prepared(jobs, workers), strict=True):
-            report.files.append(_commit_isolated(con, job, prepared, loaded_at))
+            report.files.append(_commit_isolated(con, job, prepared, loaded_at, sealer))
     # The identity rules hold pseudonymised values, so they are written where the key is: here.
     write_rules(con, read_rules(rules_file), pii_key)
     for result in report.files:
@@ -315,6 +337,33 @@ def load_landing(
             result.message,
         )
     return report
+
+
+def _seal_legacy_quarantine(con: duckdb.DuckDBPyConnection, sealer: Sealer) -> None:
+    """A warehouse made before quarantined lines were sealed has them in a `raw_text` column:
+    they are sealed and the column dropped (once; the rows' order and content stay)."""
+    present = con.execute(
+        "select count(*) from information_schema.columns where table_schema = ? "
+        "and table_name = 'quarantine' and column_name = 'raw_text' "
+        "and table_catalog = current_database()",
+        [RAW_SCHEMA],
+    ).fetchone()[0]
+    if not present:
+        return
+    frame = con.execute(
+        f"select rowid as _row, raw_text from {RAW_SCHEMA}.quarantine where raw_text is not null"
+    ).df()
+    frame["sealed"] = [sealer.seal(text) for text in frame["raw_text"]]
+    con.register("_sealed", frame[["_row", "sealed"]])
+    try:
+        con.execute(
+            f"update {RAW_SCHEMA}.quarantine q set raw_text_sealed = s.sealed "
+            "from _sealed s where q.rowid = s._row"
+        )
+    finally:
+        con.unregister("_sealed")
+    con.execute(f"alter table {RAW_SCHEMA}.quarantine drop column raw_text")
+    log.warning("raw.quarantine: %s raw lines sealed", len(frame))
 
 
 @contextlib.contextmanager
@@ -392,7 +441,9 @@ def _prepared(jobs: list[tuple], workers: int):
                 yield exc
 
 
-def _commit_isolated(con, job: tuple, prepared: PreparedFile | Exception, loaded_at) -> FileResult:
+def _commit_isolated(
+    con, job: tuple, prepared: PreparedFile | Exception, loaded_at, sealer: Sealer
+) -> FileResult:
     """Commit one file; a failure while reading or writing it becomes its ledger row (status
     failed, with the error) and the run goes on with the next file."""
     path, name, sha = job[0], job[1], job[2]
@@ -400,7 +451,7 @@ def _commit_isolated(con, job: tuple, prepared: PreparedFile | Exception, loaded
         error = prepared
     else:
         try:
-            return _commit(con, prepared, loaded_at)
+            return _commit(con, prepared, loaded_at, sealer)
         except Exception as exc:  # noqa: BLE001 - _commit rolled the file's transaction back
             error = exc
     message = f"failed while reading: {type(error).__name__}: {str(error)[:500]}"
@@ -417,7 +468,28 @@ def _commit_isolated(con, job: tuple, prepared: PreparedFile | Exception, loaded
     return result
 
 
-def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: dt.datetime):
+def _seal_quarantine(con: duckdb.DuckDBPyConnection, sealer: Sealer) -> None:
+    """Move the file's quarantined rows into raw.quarantine, their raw text sealed."""
+    frame = con.execute(f"select * from {QUARANTINE_CLEAR}").df()
+    if frame.empty:
+        return
+    frame["raw_text_sealed"] = [
+        sealer.seal(None if pd.isna(text) else text) for text in frame.pop("raw_text")
+    ]
+    con.register("_sealed", frame)
+    try:
+        con.execute(f"insert into {RAW_SCHEMA}.quarantine by name select * from _sealed")
+    finally:
+        con.unregister("_sealed")
+    con.execute(f"delete from {QUARANTINE_CLEAR}")
+
+
+def _commit(
+    con: duckdb.DuckDBPyConnection,
+    prepared: PreparedFile,
+    loaded_at: dt.datetime,
+    sealer: Sealer,
+):
     """One transaction per file: its rows, its quarantined rows and its ledger entry."""
     if _in_ledger(con, prepared.sha, prepared.name):  # the same bytes twice in one run
         return FileResult(prepared.name, "skipped", message="already loaded (same SHA-256)")
@@ -429,6 +501,7 @@ def _commit(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, loaded_at: d
         for table in ("file_ledger", "quarantine", "field_issues"):
             con.execute(f"delete from {RAW_SCHEMA}.{table} where file_sha256 = ?", [prepared.sha])
         result = _load_in_transaction(con, prepared, loaded_at, exported_at)
+        _seal_quarantine(con, sealer)
         con.commit()
     except Exception:
         con.rollback()
@@ -608,7 +681,7 @@ def _insert_typed(
 def _fill_raw_text(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> None:
     """Rows typed in SQL travel without their raw text; the few quarantined get it back here."""
     missing = con.execute(
-        f"select source_line from {RAW_SCHEMA}.quarantine where file_sha256 = ? and raw_text is null",
+        f"select source_line from {QUARANTINE_CLEAR} where file_sha256 = ? and raw_text is null",
         [prepared.sha],
     ).fetchall()
     if not missing:
@@ -619,7 +692,7 @@ def _fill_raw_text(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> No
     try:
         con.execute(
             f"""
-            update {RAW_SCHEMA}.quarantine q set raw_text = t.text
+            update {QUARANTINE_CLEAR} q set raw_text = t.text
             from _texts t
             where q.file_sha256 = ? and q.source_line = t.line and q.raw_text is null
             """,
@@ -828,7 +901,7 @@ class _QuarantineWriter:
         )
         self.con.register("_qbatch", frame)
         try:
-            self.con.execute(f"insert into {RAW_SCHEMA}.quarantine by name select * from _qbatch")
+            self.con.execute(f"insert into {QUARANTINE_CLEAR} by name select * from _qbatch")
         finally:
             self.con.unregister("_qbatch")
         self.pending = []
@@ -838,7 +911,7 @@ class _QuarantineWriter:
         self.flush()
         added = self.con.execute(
             f"""
-            insert into {RAW_SCHEMA}.quarantine
+            insert into {QUARANTINE_CLEAR}
             select $file, line, $sha, $table, reason, raw_text, cast($at as timestamp)
             from read_csv($rejects, header = false, auto_detect = false, quote = '"',
                           escape = '"', delim = ',', new_line = '\\r\\n',
@@ -861,7 +934,7 @@ class _QuarantineWriter:
         self.flush()
         moved = self.con.execute(
             f"""
-            insert into {RAW_SCHEMA}.quarantine
+            insert into {QUARANTINE_CLEAR}
             select ?, _source_line, ?, ?, {reason_sql}, _raw_text, ?
             from _incoming where {where}
         """,

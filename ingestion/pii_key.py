@@ -51,6 +51,21 @@ def record_fingerprint(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     )
 
 
+def check_key_read_only(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """The same comparison for a reader, which records nothing."""
+    recorded = recorded_fingerprint(con)
+    if recorded is not None and not hmac.compare_digest(recorded, fingerprint(key)):
+        raise KeyMismatchError(_mismatch(key, recorded, "nothing was read"))
+
+
+def _mismatch(key: bytes, recorded: str, consequence: str) -> str:
+    return (
+        f"the PII key in use (fingerprint {fingerprint(key)}) is not the key this warehouse "
+        f"was built with (fingerprint {recorded}); {consequence}. Use the warehouse's key, or "
+        "change it on purpose with `python -m ingestion.rekey --new-key-file FILE`."
+    )
+
+
 def check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Stop before anything is written when `key` is not the warehouse's key; record it when the
     warehouse has none yet."""
@@ -59,8 +74,4 @@ def check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
         record_fingerprint(con, key)
         return
     if not hmac.compare_digest(recorded, fingerprint(key)):
-        raise KeyMismatchError(
-            f"the PII key in use (fingerprint {fingerprint(key)}) is not the key this warehouse "
-            f"was built with (fingerprint {recorded}); nothing was loaded. Use the warehouse's "
-            "key, or change it on purpose with `python -m ingestion.rekey --new-key-file FILE`."
-        )
+        raise KeyMismatchError(_mismatch(key, recorded, "nothing was loaded"))

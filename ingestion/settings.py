@@ -56,6 +56,9 @@ class Settings:
     # False when FUGOU_AS_OF is unset and `as_of` is merely today: a run then takes the day it
     # started (Warehouse.as_of), so every step of it describes the same day
     as_of_explicit: bool = True
+    # The BI copy shows Taobao nicks as keyed handles unless the shop publishes them
+    # (FUGOU_PUBLISH_NICKS=true): every BI login could read them
+    publish_nicks: bool = False
 
     def __post_init__(self) -> None:
         if not self.pii_key:
@@ -139,7 +142,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         postgres_dsn=_postgres_dsn(env),
         settle_seconds=_whole_seconds(env, "FUGOU_SETTLE_SECONDS", 30),
         as_of_explicit=bool(as_of_text),
+        publish_nicks=_flag(env, "FUGOU_PUBLISH_NICKS"),
     )
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    text = env.get(name, "").strip().lower()
+    if text in ("", "0", "false", "no"):
+        return False
+    if text in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"{name} must be true or false, got {text!r}")
 
 
 def _whole_seconds(env: dict[str, str], name: str, default: int) -> int:

@@ -53,6 +53,22 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+def query_quarantine(warehouse: Path, sql: str, key: bytes = PII_KEY) -> list[tuple]:
+    """`sql` over raw.quarantine with its raw lines opened into a `raw_text` column."""
+    from ingestion.sealing import Sealer
+
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as w (read_only)")
+        frame = con.execute("select * from w.raw.quarantine").df()
+        sealer = Sealer(key)
+        frame["raw_text"] = [
+            None if token is None or token != token else sealer.open(token)
+            for token in frame["raw_text_sealed"]
+        ]
+        con.register("opened_quarantine", frame)
+        return con.execute(sql.replace("raw.quarantine", "opened_quarantine")).fetchall()
+
+
 def run_dbt(
     args: list[str],
     warehouse: Path | None,

@@ -11,7 +11,7 @@ import openpyxl
 from ingestion.loader import load_landing
 from ingestion.prepare import pseudonymise
 from ingestion.sources.taobao_headers import ORDERS_2016, SUBORDERS_2023
-from tests.conftest import PII_KEY, query, write_export
+from tests.conftest import PII_KEY, query, query_quarantine, write_export
 from tests.ingestion.test_taobao_exports import ORDER_ROW
 
 LOADED_AT = dt.datetime(2026, 11, 1, 2, 0)
@@ -120,7 +120,7 @@ def test_a_bad_trade_is_quarantined_with_its_member_number_and_the_rest_loads(tm
     path.write_text(json.dumps(_wrapped(trades), ensure_ascii=False), encoding="utf-8")
     (result,) = _load(warehouse, landing).files
     assert (result.rows_in_file, result.rows_loaded, result.rows_quarantined) == (6, 5, 1)
-    ((source, line, reason, raw),) = query(
+    ((source, line, reason, raw),) = query_quarantine(
         warehouse, "select source_file, source_line, reason, raw_text from raw.quarantine"
     )
     assert source == "TopTrades20261101.json#trades" and line == 2
@@ -341,7 +341,7 @@ def test_a_broken_json_lines_line_is_quarantined_alone_and_the_rest_loads(tmp_pa
     assert result.status == "loaded", result.message
     # 4 trades and their 4 orders load; the broken line is one quarantined row of its own.
     assert (result.rows_loaded, result.rows_quarantined, result.rows_in_file) == (8, 1, 9)
-    ((source, line, reason, raw),) = query(
+    ((source, line, reason, raw),) = query_quarantine(
         warehouse, "select source_file, source_line, reason, raw_text from raw.quarantine"
     )
     assert source.endswith(".jsonl#unreadable_lines") and line == 3

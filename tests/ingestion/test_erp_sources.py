@@ -16,7 +16,7 @@ from ingestion.sources.erp_headers import (
     WDT_OUTBOUND_HEADER,
 )
 from ingestion.sources.spec import parse_file
-from tests.conftest import PII_KEY, query, write_export
+from tests.conftest import PII_KEY, query, query_quarantine, write_export
 
 LOADED_AT = dt.datetime(2026, 11, 1, 2, 0)
 
@@ -312,7 +312,7 @@ def test_a_jst_query_saved_as_one_pretty_printed_document_streams_to_the_same_ro
                 "select * exclude (_file_sha256, _loaded_at) from raw.erp_order_lines"
                 " order by _source_line",
             )
-            + query(
+            + query_quarantine(
                 db,
                 "select source_line, reason, raw_text from raw.quarantine"
                 " where source_file like 'jst_orders%' order by source_line",

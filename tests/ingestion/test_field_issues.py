@@ -8,7 +8,7 @@ import duckdb
 
 import ingestion.prepare as prepare
 from ingestion.loader import load_landing
-from tests.conftest import PII_KEY, query
+from tests.conftest import PII_KEY, query, query_quarantine
 from tests.fixtures.real_exports import gen_a_2017_order, hex_code, write_gen_a_2017
 
 LOADED_AT = dt.datetime(2026, 11, 1, 2, 0)
@@ -126,7 +126,7 @@ def test_orders_before_taobao_or_after_their_load_are_quarantined_at_load(tmp_pa
     for vectorise in (True, False):
         result, warehouse = _load(tmp_path, landing, monkeypatch, vectorise)
         assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
-        reasons = query(
+        reasons = query_quarantine(
             warehouse, "select source_line, reason, raw_text from raw.quarantine order by 1"
         )
         assert [line for line, _, _ in reasons] == [3, 4]

@@ -9,7 +9,7 @@ import pytest
 from ingestion.demo.exports import LINES_2017, ORDERS_2018
 from ingestion.loader import load_landing
 from ingestion.prepare import pseudonymise
-from tests.conftest import PII_KEY, query, write_export
+from tests.conftest import PII_KEY, query, query_quarantine, write_export
 from tests.ingestion.test_taobao_exports import LINE_ROW, ORDER_ROW
 
 LOADED_AT = dt.datetime(2026, 11, 1, 2, 0)
@@ -71,7 +71,7 @@ def test_every_record_is_loaded_or_quarantined_with_file_line_and_reason(tmp_pat
     report = _load(warehouse, landing)
     (result,) = report.files
     assert (result.rows_in_file, result.rows_loaded, result.rows_quarantined) == (5, 2, 3)
-    quarantined = query(
+    quarantined = query_quarantine(
         warehouse,
         "select source_file, source_line, reason, raw_text "
         "from raw.quarantine order by source_line",

@@ -10,7 +10,7 @@ import pytest
 import ingestion.prepare as prepare
 from ingestion.demo.exports import ORDERS_2018
 from ingestion.loader import load_landing
-from tests.conftest import PII_KEY, query, write_export
+from tests.conftest import PII_KEY, query, query_quarantine, write_export
 from tests.ingestion.test_taobao_exports import ORDER_ROW
 
 LOADED_AT = dt.datetime(2026, 11, 1, 2, 0)
@@ -48,7 +48,7 @@ def _load_both_ways(tmp_path: Path, landing: Path, monkeypatch) -> dict:
                     line
                     for (line,) in query(warehouse, "select _source_line from raw.taobao_orders")
                 ],
-                "quarantine": query(
+                "quarantine": query_quarantine(
                     warehouse,
                     "select source_line, reason, raw_text from raw.quarantine order by 1, 2",
                 ),

@@ -12,7 +12,7 @@ import ingestion.loader as loader
 from ingestion.loader import load_landing
 from ingestion.sources.csv_reading import FIELD_LIMIT, MAX_RAW_TEXT
 from ingestion.sources.taobao_headers import QIANNIU_SHIPMENTS_SHEET
-from tests.conftest import PII_KEY, query, write_export
+from tests.conftest import PII_KEY, query, query_quarantine, write_export
 from tests.fixtures.real_exports import gen_a_2017_order, write_gen_a_2017
 
 LOADED_AT = dt.datetime(2026, 11, 1, 2, 0)
@@ -109,7 +109,7 @@ def test_giant_cells_load_up_to_the_limit_and_are_quarantined_clipped_beyond(
     first = results["ExportOrderList201705311200.csv"]
     assert (first.status, first.rows_loaded, first.rows_quarantined) == ("loaded", 3, 1)
     assert results["ExportOrderList201705311300.csv"].rows_loaded == 2
-    ((line, reason, kept),) = query(
+    ((line, reason, kept),) = query_quarantine(
         warehouse, "select source_line, reason, length(raw_text) from raw.quarantine"
     )
     assert line == 5 and "field limit" in reason  # the header is line 1, the 5 MB cell 2-3

@@ -28,12 +28,14 @@ MARTS = [
     description="Copy of the marts schema in FUGOU_PUBLISHED_WAREHOUSE, for BI tools to open.",
 )
 def bi_marts(warehouse: Warehouse) -> dg.MaterializeResult:
-    target = warehouse.settings().published_warehouse
+    settings = warehouse.settings()
+    target = settings.published_warehouse
     with warehouse.connect() as con:
-        counts = publish_marts(con, target)
+        counts = publish_marts(con, target, settings.pii_key, publish_nicks=settings.publish_nicks)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "tables": dg.MetadataValue.json(counts),
+            "nicks": "published" if settings.publish_nicks else "keyed handles",
         }
     )
