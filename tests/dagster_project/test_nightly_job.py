@@ -238,3 +238,55 @@ def test_predictions_cover_every_buyer_and_are_published(demo_env):
         " from marts.clv_holdout_validation where calibration_repeat_purchases = 'all'",
     )
     assert mae < baseline
+
+
+def _personal_values(shop) -> dict[str, set[str]]:
+    """The demo people's clear personal values, by kind (long enough not to occur by chance)."""
+    people, orders = shop.people, shop.orders
+    values = {
+        "phone": set(people["phone"]) | set(people["phone2"].dropna()) | set(orders["phone"]),
+        "name": set(people["name"]) | set(orders["receiver_name"]),
+        "street": set(people["street"]) | set(orders["street"]),
+        "alipay": set(people["alipay"]) - set(people["phone"]),
+        "nick": set(people["nick"]) | set(people["nick2"].dropna()),
+    }
+    return {
+        kind: {v for v in found if isinstance(v, str) and len(v) >= 2}
+        for kind, found in values.items()
+    }
+
+
+def _found(haystack: str, values: set[str]) -> list[str]:
+    return sorted(v for v in values if v in haystack)
+
+
+def _where(haystack: str, found: list[str]) -> str:
+    """Where the first value found sits (the value itself starred out), for the failure."""
+    if not found:
+        return ""
+    at = haystack.index(found[0])
+    return haystack[max(0, at - 300) : at + 100].replace(found[0], "<HERE>")
+
+
+def test_no_personal_data_in_run_storage_bi_copy_or_warehouse_file(demo_env):
+    """The privacy scan: the demo's phones, receiver names, streets and Alipay accounts are in
+    no byte of the warehouse or the BI copy and in no event of either night's run storage; its
+    nicks, kept in the warehouse for the outbox, are in neither the BI copy nor the events."""
+    from dagster._serdes import serialize_value
+
+    shop, warehouse, first, _, second = demo_env
+    values = _personal_values(shop)
+    assert all(len(found) > 50 for found in values.values())
+    for run in (first, second):
+        events = "\n".join(serialize_value(e) for e in run.all_events)
+        assert len(events) > 100_000
+        for kind, found in values.items():
+            hits = _found(events, found)
+            assert hits == [], f"{kind} in the run's events: {_where(events, hits)}"
+    bi = warehouse.with_name("warehouse_bi.duckdb")
+    for path, kinds in ((warehouse, ("phone", "name", "street", "alipay")), (bi, values)):
+        data = path.read_bytes().decode("utf-8", errors="replace")
+        for kind in kinds:
+            assert _found(data, values[kind]) == [], f"{kind} in {path.name}"
+    # the scan can see: the warehouse itself does hold the nicks, for the outbox
+    assert len(_found(warehouse.read_bytes().decode("utf-8", "replace"), values["nick"])) > 50

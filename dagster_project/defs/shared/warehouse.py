@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 import psycopg2
 
+from ingestion.personal_data import masked_frame
 from ingestion.settings import Settings, load_settings, shop_day
 from predictions.tables import TableSpec
 
@@ -158,9 +159,10 @@ def _write_postgres(cur, spec: TableSpec, frame: pd.DataFrame) -> None:
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict:
-    """Row count and a five-row preview, shown on the asset's page in the Dagster UI."""
+    """Row count and a five-row preview, shown on the asset's page in the Dagster UI, with
+    personal values masked (the run storage keeps every run's metadata)."""
     rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-    preview = con.execute(f'select * from "{schema}"."{table}" limit 5').df()
+    preview = masked_frame(con.execute(f'select * from "{schema}"."{table}" limit 5').df())
     return {
         "dagster/row_count": dg.MetadataValue.int(int(rows)),
         "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),

@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
 from dagster_project.defs.transform.project import MANIFEST_PATH, NIGHTLY_EXCLUDES
+from ingestion.personal_data import masked_record
 
 
 class FugouTranslator(DagsterDbtTranslator):
@@ -95,7 +96,7 @@ def _failing_test_sql(invocation) -> dict[str, str]:
 
 def _explained(context, check: dg.AssetCheckResult, con, failing_sql: dict[str, str]):
     """A failing dbt test's result with a few of its failing rows (the test's own query: keys
-    and counts, the columns it tests) in its metadata, and one log line naming test and count
+    and counts, the columns it tests; personal values masked) in its metadata, and one log line naming test and count
     (a failure said only that the step failed)."""
     unique_id = check.metadata.get("unique_id")
     unique_id = getattr(unique_id, "value", unique_id)
@@ -106,7 +107,10 @@ def _explained(context, check: dg.AssetCheckResult, con, failing_sql: dict[str, 
     if con is not None and sql:
         try:
             frame = con.execute(f"select * from ({sql}) as failing limit 5").df()
-            examples = [{k: str(v) for k, v in row.items()} for row in frame.to_dict("records")]
+            examples = [
+                masked_record({k: str(v) for k, v in row.items()})
+                for row in frame.to_dict("records")
+            ]
         except duckdb.Error:  # the failing rows are only a help: the count is the finding
             examples = []
     key = check.asset_key.to_user_string() if check.asset_key else "?"
