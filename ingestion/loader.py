@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.identity_rules import RULES_FILE, read_rules, write_rules
-from ingestion.pii_key import check_key
+from ingestion.key_fingerprint import check_key
 from ingestion.prepare import PreparedFile, prepare_file
 from ingestion.sealing import Sealer
 from ingestion.settings import SHOP_TZ
@@ -267,7 +267,7 @@ def load_landing(
     process commits finished files in name order, one transaction each. Small loads stay here.
     A file changed less than `settle_seconds` ago is still being copied: it is left for a later
     run (status waiting), never loaded half-written and again when complete.
-    A key other than the warehouse's stops the load before anything is read (`pii_key.py`).
+    A key other than the warehouse's stops the load before anything is read (`key_fingerprint.py`).
     """
     check_key(con, pii_key)
     ensure_raw_schema(con)

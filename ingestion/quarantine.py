@@ -15,7 +15,7 @@ import sys
 
 import duckdb
 
-from ingestion.pii_key import check_key_read_only
+from ingestion.key_fingerprint import check_key_read_only
 from ingestion.sealing import Sealer
 from ingestion.settings import SettingsError, load_settings
 

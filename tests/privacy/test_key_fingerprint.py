@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from ingestion.demo.exports import ORDERS_2018
+from ingestion.key_fingerprint import KeyMismatchError, fingerprint
 from ingestion.loader import load_landing
-from ingestion.pii_key import KeyMismatchError, fingerprint
 from tests.conftest import PII_KEY, query, write_export
 from tests.ingestion.test_taobao_exports import ORDER_ROW
 
