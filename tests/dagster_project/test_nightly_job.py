@@ -13,6 +13,7 @@ from ingestion.demo.shop import ShopParams, build_shop
 from ingestion.prepare import pseudonymise
 from ingestion.sources.values import parse_phone
 from tests.conftest import query
+from tests.privacy.byte_scan import file_text, found_in, where
 
 pytestmark = pytest.mark.slow
 NIGHTLY_KEY = "nightly-test-key-0123456789abcdef-not-secret"
@@ -256,18 +257,6 @@ def _personal_values(shop) -> dict[str, set[str]]:
     }
 
 
-def _found(haystack: str, values: set[str]) -> list[str]:
-    return sorted(v for v in values if v in haystack)
-
-
-def _where(haystack: str, found: list[str]) -> str:
-    """Where the first value found sits (the value itself starred out), for the failure."""
-    if not found:
-        return ""
-    at = haystack.index(found[0])
-    return haystack[max(0, at - 300) : at + 100].replace(found[0], "<HERE>")
-
-
 def test_no_personal_data_in_run_storage_bi_copy_or_warehouse_file(demo_env):
     """The privacy scan: the demo's phones, receiver names, streets and Alipay accounts are in
     no byte of the warehouse or the BI copy and in no event of either night's run storage; its
@@ -281,12 +270,12 @@ def test_no_personal_data_in_run_storage_bi_copy_or_warehouse_file(demo_env):
         events = "\n".join(serialize_value(e) for e in run.all_events)
         assert len(events) > 100_000
         for kind, found in values.items():
-            hits = _found(events, found)
-            assert hits == [], f"{kind} in the run's events: {_where(events, hits)}"
+            hits = found_in(events, found)
+            assert hits == [], f"{kind} in the run's events: {where(events, hits)}"
     bi = warehouse.with_name("warehouse_bi.duckdb")
     for path, kinds in ((warehouse, ("phone", "name", "street", "alipay")), (bi, values)):
-        data = path.read_bytes().decode("utf-8", errors="replace")
+        data = file_text(path)
         for kind in kinds:
-            assert _found(data, values[kind]) == [], f"{kind} in {path.name}"
+            assert found_in(data, values[kind]) == [], f"{kind} in {path.name}"
     # the scan can see: the warehouse itself does hold the nicks, for the outbox
-    assert len(_found(warehouse.read_bytes().decode("utf-8", "replace"), values["nick"])) > 50
+    assert len(found_in(file_text(warehouse), values["nick"])) > 50
