@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.erasure import drop_tombstoned_rows, tombstone_secret
 from ingestion.identity_rules import RULES_FILE, read_rules, write_rules
 from ingestion.key_fingerprint import check_key
 from ingestion.prepare import PreparedFile, prepare_file
@@ -104,7 +105,11 @@ create table if not exists {RAW_SCHEMA}.field_issues (
     recorded_at timestamp not null
 )"""
 # Columns added after the first warehouses were made (NULL for files loaded before).
-LEDGER_ADDED_COLUMNS = (("fields_nulled", "INTEGER"), ("fields_pseudonymised", "INTEGER"))
+LEDGER_ADDED_COLUMNS = (
+    ("fields_nulled", "INTEGER"),
+    ("fields_pseudonymised", "INTEGER"),
+    ("rows_erased", "INTEGER"),
+)
 LEDGER_DDL = f"""
 create table if not exists {RAW_SCHEMA}.file_ledger (
     file_sha256 varchar primary key,
@@ -138,6 +143,7 @@ class FileResult:
     rows_quarantined: int = 0
     fields_nulled: int = 0  # optional cells unreadable, loaded as NULL (raw.field_issues)
     fields_pseudonymised: int = 0  # contact cells the exporter had already hashed
+    rows_erased: int = 0  # rows of people erased before (erasure.py): dropped, not loaded
     message: str = ""
     file_sha256: str = ""
     header_generation: str | None = None
@@ -272,6 +278,7 @@ def load_landing(
     check_key(con, pii_key)
     ensure_raw_schema(con)
     sealer = Sealer(pii_key)
+    tombstones = tombstone_secret(con, pii_key, create=False)
     _seal_legacy_quarantine(con, sealer)
     con.execute(QUARANTINE_CLEAR_DDL)
     loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)
@@ -322,7 +329,7 @@ def load_landing(
         threads = max(1, (os.cpu_count() or 1) // workers)
         jobs = [(path, name, sha, pii_key, Path(spool_dir), threads) for path, name, sha in pending]
         for job, prepared in zip(jobs, _prepared(jobs, workers), strict=True):
-            report.files.append(_commit_isolated(con, job, prepared, loaded_at, sealer))
+            report.files.append(_commit_isolated(con, job, prepared, loaded_at, sealer, tombstones))
     # The identity rules hold pseudonymised values, so they are written where the key is: here.
     write_rules(con, read_rules(rules_file), pii_key)
     for result in report.files:
@@ -442,7 +449,12 @@ def _prepared(jobs: list[tuple], workers: int):
 
 
 def _commit_isolated(
-    con, job: tuple, prepared: PreparedFile | Exception, loaded_at, sealer: Sealer
+    con,
+    job: tuple,
+    prepared: PreparedFile | Exception,
+    loaded_at,
+    sealer: Sealer,
+    tombstones: bytes | None = None,
 ) -> FileResult:
     """Commit one file; a failure while reading or writing it becomes its ledger row (status
     failed, with the error) and the run goes on with the next file."""
@@ -451,7 +463,7 @@ def _commit_isolated(
         error = prepared
     else:
         try:
-            return _commit(con, prepared, loaded_at, sealer)
+            return _commit(con, prepared, loaded_at, sealer, tombstones)
         except Exception as exc:  # noqa: BLE001 - _commit rolled the file's transaction back
             error = exc
     message = f"failed while reading: {type(error).__name__}: {str(error)[:500]}"
@@ -489,6 +501,7 @@ def _commit(
     prepared: PreparedFile,
     loaded_at: dt.datetime,
     sealer: Sealer,
+    tombstones: bytes | None = None,
 ):
     """One transaction per file: its rows, its quarantined rows and its ledger entry."""
     if _in_ledger(con, prepared.sha, prepared.name):  # the same bytes twice in one run
@@ -500,7 +513,7 @@ def _commit(
         # its ledger row and the rows it quarantined, which this try accounts for afresh.
         for table in ("file_ledger", "quarantine", "field_issues"):
             con.execute(f"delete from {RAW_SCHEMA}.{table} where file_sha256 = ?", [prepared.sha])
-        result = _load_in_transaction(con, prepared, loaded_at, exported_at)
+        result = _load_in_transaction(con, prepared, loaded_at, exported_at, tombstones)
         _seal_quarantine(con, sealer)
         con.commit()
     except Exception:
@@ -519,6 +532,7 @@ def _load_in_transaction(
     prepared: PreparedFile,
     loaded_at: dt.datetime,
     exported_at: dt.datetime | None,
+    tombstones: bytes | None = None,
 ) -> FileResult:
     path, name, sha = prepared.path, prepared.name, prepared.sha
     if prepared.rejection is not None:
@@ -527,19 +541,26 @@ def _load_in_transaction(
         return _reject_whole_file(
             con, path, name, sha, spec, prepared.rejection, quarantine, loaded_at, exported_at
         )
-    rows_loaded = rows_quarantined = 0
+    rows_loaded = rows_quarantined = rows_erased = 0
     for part in prepared.parts:
         # A sheet or member is named in its rows' lineage: `book.xlsx#销售明细`, line = Excel row.
         source = name if part.label is None else f"{name}#{part.label}"
         quarantine = _QuarantineWriter(con, source, sha, loaded_at)
-        loaded = _load_part(con, part, source, sha, quarantine, exported_at, loaded_at)
+        loaded, erased = _load_part(
+            con, part, source, sha, quarantine, exported_at, loaded_at, tombstones
+        )
         rows_loaded += loaded
+        rows_erased += erased
         rows_quarantined += quarantine.count
     if len(prepared.parts) == 1 and prepared.parts[0].label is None:
         _fill_raw_text(con, prepared)
     unknown = prepared.unknown_columns
     nulled, pseudonymised, issues_said = _field_issue_summary(con, sha)
-    said = [f"new columns kept in _extra: {unknown}" if unknown else "", issues_said]
+    said = [
+        f"new columns kept in _extra: {unknown}" if unknown else "",
+        issues_said,
+        f"{rows_erased} rows of erased people not loaded" if rows_erased else "",
+    ]
     result = FileResult(
         source_file=name,
         status="loaded",
@@ -547,6 +568,7 @@ def _load_in_transaction(
         rows_in_file=prepared.rows_in_file,
         rows_loaded=rows_loaded,
         rows_quarantined=rows_quarantined,
+        rows_erased=rows_erased,
         fields_nulled=nulled,
         fields_pseudonymised=pseudonymised,
         message="; ".join(m for m in said if m),
@@ -582,12 +604,15 @@ def _field_issue_summary(con, sha: str) -> tuple[int, int, str]:
     return nulled, pseudonymised, "; ".join(parts)
 
 
-def _load_part(con, part, source: str, sha: str, quarantine, exported_at, loaded_at) -> int:
-    """One export's rows into its raw table; whole-file rules move caught rows to quarantine."""
+def _load_part(
+    con, part, source: str, sha: str, quarantine, exported_at, loaded_at, tombstones=None
+) -> tuple[int, int]:
+    """One export's rows into its raw table; (rows loaded, rows of erased people dropped).
+    Whole-file rules move caught rows to quarantine."""
     if part.table is None:  # an unrecognised sheet: every row is already a reject
         quarantine.add_from_csv(part.rejects, None)
         quarantine.flush()
-        return 0
+        return 0, 0
     if part.issues is not None:
         _insert_field_issues(con, part, source, sha, loaded_at)
     spec = SPEC_BY_KEY[part.spec_key]
@@ -595,6 +620,8 @@ def _load_part(con, part, source: str, sha: str, quarantine, exported_at, loaded
     # Rows go straight into the raw table (copying them through a staging table cost as much
     # as the insert); whole-file rules then look at, and move out, this part's rows only.
     inserted = _insert_typed(con, spec.table, typed, source, sha, exported_at, loaded_at)
+    # an erased person's rows go before any rule sees them (a re-imported old export)
+    erased = drop_tombstoned_rows(con, spec.table, source, sha, tombstones)
     con.execute(
         f"""
         create or replace temp view _incoming as
@@ -614,7 +641,7 @@ def _load_part(con, part, source: str, sha: str, quarantine, exported_at, loaded
     _quarantine_conflicts(con, spec, quarantine)
     con.execute("drop view _incoming")
     quarantine.flush()
-    return inserted - quarantine.moved
+    return inserted - erased - quarantine.moved, erased
 
 
 def _insert_field_issues(con, part, source: str, sha: str, loaded_at: dt.datetime) -> None:
@@ -858,6 +885,7 @@ def _write_ledger(con: duckdb.DuckDBPyConnection, r: FileResult, loaded_at: dt.d
         "rows_quarantined": r.rows_quarantined,
         "fields_nulled": r.fields_nulled,
         "fields_pseudonymised": r.fields_pseudonymised,
+        "rows_erased": r.rows_erased,
         "status": r.status,
         "message": r.message,
         "unknown_columns": r.unknown_columns,

@@ -12,7 +12,7 @@ from ingestion.demo.exports import write_exports, write_ground_truth
 from ingestion.demo.shop import ShopParams, build_shop
 from ingestion.prepare import pseudonymise
 from ingestion.sources.values import parse_phone
-from tests.conftest import query
+from tests.conftest import query, run_dbt
 from tests.privacy.byte_scan import file_text, found_in, where
 
 pytestmark = pytest.mark.slow
@@ -279,3 +279,127 @@ def test_no_personal_data_in_run_storage_bi_copy_or_warehouse_file(demo_env):
             assert found_in(data, values[kind]) == [], f"{kind} in {path.name}"
     # the scan can see: the warehouse itself does hold the nicks, for the outbox
     assert len(found_in(file_text(warehouse), values["nick"])) > 50
+
+
+def _erasable_people(shop, count: int):
+    """Demo people with several orders, a real phone and a nick nobody else had."""
+    people, orders = shop.people, shop.orders
+    real = orders[~orders["is_virtual_phone"]]
+    per_person = real.groupby("person_id").size()
+    nick_holders = pd.concat([people["nick"], people["nick2"]]).value_counts()
+    phone_holders = people["phone"].value_counts()
+    chosen = []
+    for person_id in per_person[per_person >= 3].sort_values(ascending=False).index:
+        person = people.set_index("person_id").loc[person_id]
+        nicks = [n for n in (person["nick"], person["nick2"]) if isinstance(n, str)]
+        if (
+            pd.isna(person["phone2"])
+            and phone_holders[person["phone"]] == 1
+            and all(nick_holders[n] == 1 for n in nicks)
+        ):
+            chosen.append((person_id, person, nicks, real[real["person_id"] == person_id]))
+        if len(chosen) == count:
+            return chosen
+    raise AssertionError("the demo has no such people")
+
+
+def _copy_warehouse(warehouse, target_dir):
+    import shutil
+
+    target_dir.mkdir()
+    for name in ("warehouse.duckdb", "warehouse_bi.duckdb"):
+        shutil.copy(warehouse.with_name(name), target_dir / name)
+    return target_dir / "warehouse.duckdb", target_dir / "warehouse_bi.duckdb"
+
+
+def test_erasing_a_person_by_phone_removes_every_row_and_byte_and_they_stay_out(demo_env, tmp_path):
+    """Asked by phone alone, the erasure finds the person's nick, orders and member row through
+    identity resolution, removes them from every table and from the bytes of the warehouse and
+    the BI copy, logs it without identifiers, and keeps them out of an old export loaded again
+    and of the next night's build; the other customers are untouched."""
+    import duckdb
+
+    from ingestion.erase import run_erasure
+    from ingestion.erasure import ErasureRequest, is_suppressed, suppression_keys
+    from ingestion.loader import load_landing
+
+    shop, warehouse, *_ = demo_env
+    key = NIGHTLY_KEY.encode()
+    (_, person, nicks, orders), (_, other, other_nicks, _) = _erasable_people(shop, 2)
+    copy, bi = _copy_warehouse(warehouse, tmp_path / "erased")
+    phone_hmac = pseudonymise(key, parse_phone(person["phone"]))
+    # the orders Fugou ties to them (an order known only from a line export, with no nick or
+    # phone on it, is nobody's to Fugou and holds nothing personal)
+    order_ids = {
+        o
+        for (o,) in query(
+            copy,
+            "select order_id from marts.fct_orders where customer_id in (select customer_id "
+            "from marts.customer_identifiers where identifier_value = ?)",
+            [phone_hmac],
+        )
+    }
+    assert len(order_ids) >= len(orders) - 2 and order_ids
+    members = {
+        m
+        for (m,) in query(
+            copy, "select member_id from raw.loyalty_members where mobile_hmac = ?", [phone_hmac]
+        )
+    }
+    theirs = {*nicks, phone_hmac, *order_ids, *members}
+    held = found_in(file_text(copy), theirs)
+    assert nicks[0] in held and phone_hmac in held and len(held) > 5  # the scan can see them
+    before = {t: query(copy, f"select count(*) from marts.{t}")[0][0] for t in MART_TABLES}
+
+    report = run_erasure(
+        copy,
+        key,
+        ErasureRequest(phones=[person["phone"]], requested_by="客服 李娜 #4521"),
+        published=bi,
+    )
+
+    assert report.customers_erased == 1
+    assert report.values_found_in_bytes == []
+    for path in (copy, bi):
+        assert found_in(file_text(path), theirs) == [], path.name
+    assert other_nicks[0] in file_text(copy)  # the others are all still there
+    after = {t: query(copy, f"select count(*) from marts.{t}")[0][0] for t in MART_TABLES}
+    assert before["dim_customers"] - after["dim_customers"] == 1
+    assert before["fct_orders"] - after["fct_orders"] == len(order_ids)
+    assert report.rows_by_table["raw.taobao_orders"] >= 1
+    assert len(report.landing_files) >= 3
+
+    (log,) = query(copy, "select * from raw.erasure_log")
+    logged = repr(log)
+    assert "客服 李娜 #4521" in logged and "phone" in logged and log[-1] is True
+    assert found_in(logged, theirs | {person["phone"]}) == []
+    with duckdb.connect(str(copy), read_only=True) as con:
+        secret, keys = suppression_keys(con, key)
+    assert is_suppressed(secret, keys, "phone", phone_hmac)
+    assert is_suppressed(secret, keys, "taobao_nick", nicks[0])
+    other_hmac = pseudonymise(key, parse_phone(other["phone"]))
+    assert not is_suppressed(secret, keys, "phone", other_hmac)
+
+    # an old export of theirs loaded again (other bytes, other name) brings nobody back
+    landing = tmp_path / "again"
+    landing.mkdir()
+    name = next(
+        n for n in report.landing_files if n.startswith("ExportOrderList") and n.endswith(".csv")
+    )
+    source = warehouse.with_name("landing") / name
+    (landing / f"ExportOrderList209901011200{source.suffix}").write_bytes(
+        source.read_bytes() + b"\r\n"
+    )
+    with duckdb.connect(str(copy)) as con:
+        (result,) = load_landing(con, landing, key).files
+    assert result.status == "loaded" and result.rows_erased >= 1 and result.rows_loaded > 0
+    assert query(
+        copy, "select count(*) from raw.taobao_orders where buyer_nick = ?", [nicks[0]]
+    ) == [(0,)]
+
+    # and the next night's build leaves them out, with no identity change for their absence
+    changes = query(copy, "select count(*) from marts.identity_changes")[0][0]
+    run_dbt(["build"], copy, "2026-10-31", tmp_path)
+    assert query(copy, "select count(*) from marts.dim_customers")[0][0] == after["dim_customers"]
+    assert query(copy, "select count(*) from marts.identity_changes")[0][0] == changes
+    assert found_in(file_text(copy), {*nicks, *order_ids}) == []
