@@ -350,7 +350,7 @@ class _Db:
         if self.is_duckdb:
             return self.con.execute(sql, params or []).fetchall()
         with self.con.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), params or [])
+            cur.execute(*self._pg(sql, params))
             return cur.fetchall() if cur.description else []
 
     def execute(self, sql: str, params: list | None = None) -> int:
@@ -358,8 +358,15 @@ class _Db:
             result = self.con.execute(sql, params or []).fetchall()
             return int(result[0][0]) if result else 0  # a delete answers with its count
         with self.con.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), params or [])
+            cur.execute(*self._pg(sql, params))
             return cur.rowcount
+
+    @staticmethod
+    def _pg(sql: str, params: list | None) -> tuple:
+        """psycopg2 spells placeholders %s, so a literal % (LIKE) is %% when there are any."""
+        if not params:
+            return (sql,)
+        return sql.replace("%", "%%").replace("?", "%s"), params
 
     def insert_many(self, table: str, rows: list[tuple]) -> None:
         if not rows:

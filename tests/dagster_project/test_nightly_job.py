@@ -403,3 +403,88 @@ def test_erasing_a_person_by_phone_removes_every_row_and_byte_and_they_stay_out(
     assert query(copy, "select count(*) from marts.dim_customers")[0][0] == after["dim_customers"]
     assert query(copy, "select count(*) from marts.identity_changes")[0][0] == changes
     assert found_in(file_text(copy), {*nicks, *order_ids}) == []
+
+
+def _postgres_database_files(cur, database: str) -> str:
+    """The text of every data file of one PostgreSQL database (the server runs on this machine,
+    so its data directory is readable here), as a byte search sees it."""
+    from pathlib import Path
+
+    cur.execute("show data_directory")
+    (data_directory,) = cur.fetchone()
+    cur.execute("select oid from pg_database where datname = %s", [database])
+    (oid,) = cur.fetchone()
+    files = sorted(p for p in (Path(data_directory) / "base" / str(oid)).iterdir() if p.is_file())
+    assert files
+    return "\n".join(file_text(p) for p in files)
+
+
+@pytest.mark.postgres
+def test_erasing_a_person_on_postgres_removes_their_rows_and_bytes_there_too(demo_env, tmp_path):
+    """A shop on the PostgreSQL target: raw is copied again from the erased DuckDB warehouse,
+    the models there lose the person's rows, and the rewritten tables no longer hold their
+    nick, phone pseudonym or order ids in any data file of the database."""
+    import os
+
+    import psycopg2
+
+    from ingestion.copy_to_postgres import copy_raw_schema
+    from ingestion.erase import run_erasure
+    from ingestion.erasure import ErasureRequest
+    from tests.conftest import postgres_answers
+
+    assert postgres_answers(), "PostgreSQL does not answer on 127.0.0.1:5432"
+    shop, warehouse, *_ = demo_env
+    key = NIGHTLY_KEY.encode()
+    (_, person, nicks, _), (_, _, other_nicks, _) = _erasable_people(shop, 2)
+    copy, _ = _copy_warehouse(warehouse, tmp_path / "erased")
+    database = f"fugou_erasure_{os.getpid()}"
+    server = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+    dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={database}"
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"create database {database}")
+        copy_raw_schema(copy, dsn)
+        run_dbt(
+            ["build"],
+            None,
+            "2026-10-31",
+            tmp_path / "pg",
+            target="postgres",
+            extra_env={"FUGOU_PG_DATABASE": database},
+        )
+        phone_hmac = pseudonymise(key, parse_phone(person["phone"]))
+        with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
+            cur.execute(
+                "select order_id from marts.fct_orders where customer_id in (select customer_id "
+                "from marts.customer_identifiers where identifier_value = %s)",
+                [nicks[0]],
+            )
+            order_ids = {o for (o,) in cur.fetchall()}
+            cur.execute("select count(*) from marts.dim_customers")
+            (customers,) = cur.fetchone()
+        theirs = {*nicks, phone_hmac, *order_ids}
+        with admin.cursor() as cur:
+            cur.execute("checkpoint")
+            held = found_in(_postgres_database_files(cur, database), theirs)
+        assert nicks[0] in held and phone_hmac in held and order_ids  # the scan can see them
+
+        report = run_erasure(
+            copy, key, ErasureRequest(nicks=[nicks[0]], requested_by="DPO"), postgres_dsn=dsn
+        )
+
+        assert report.postgres_rows_by_table["marts.dim_customers"] == 1
+        assert report.postgres_rows_by_table["intermediate.int_customer_id_assignments"] >= 2
+        with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
+            cur.execute("select count(*) from marts.dim_customers")
+            assert cur.fetchone() == (customers - 1,)
+        with admin.cursor() as cur:
+            files = _postgres_database_files(cur, database)
+        assert found_in(files, theirs) == []
+        assert other_nicks[0] in files  # the others are still there
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"drop database if exists {database} with (force)")
+        admin.close()
