@@ -260,6 +260,45 @@ def drop_tombstoned_rows(
     return dropped
 
 
+class TombstoneMatcher:
+    """Whether a quarantined line (clear text, no columns) names an erased person: each of its
+    cells is tried as every kind of value a tombstone holds, phones as their pseudonym."""
+
+    def __init__(self, secret: bytes, pii_key: bytes, keys: set[tuple[str, str]]) -> None:
+        self.secret, self.pii_key, self.keys = secret, pii_key, keys
+        self.kinds = {kind for kind, _ in keys}
+
+    @classmethod
+    def for_warehouse(cls, con: duckdb.DuckDBPyConnection, pii_key: bytes):
+        """None when nobody was ever erased (the loader then does no extra work)."""
+        secret = tombstone_secret(con, pii_key, create=False)
+        if secret is None:
+            return None
+        keys = set(
+            con.execute(f"select kind, tombstone_key from {RAW}.erasure_tombstones").fetchall()
+        )
+        return cls(secret, pii_key, keys) if keys else None
+
+    def names(self, text: str) -> bool:
+        for cell in re.split(r"[,\t\r\n]", text):
+            cell = cell.strip().strip('"').lstrip("=").strip('"').strip()
+            if not cell:
+                continue
+            if "phone" in self.kinds:
+                try:
+                    phone = parse_phone(cell)
+                except ValueError:
+                    phone = None
+                if phone is not None and self._has("phone", pseudonymise(self.pii_key, phone)):
+                    return True
+            if any(self._has(kind, cell) for kind in self.kinds if kind != "phone"):
+                return True
+        return False
+
+    def _has(self, kind: str, value: str) -> bool:
+        return (kind, tombstone_key(self.secret, kind, value)) in self.keys
+
+
 def suppression_keys(con: duckdb.DuckDBPyConnection, pii_key: bytes) -> tuple[bytes | None, set]:
     """(secret, {(kind, key)}) of the suppression list, for a step about to contact people:
     `is_suppressed` tells whether a value is on it."""

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.erasure import drop_tombstoned_rows, tombstone_secret
+from ingestion.erasure import TombstoneMatcher, drop_tombstoned_rows
 from ingestion.identity_rules import RULES_FILE, read_rules, write_rules
 from ingestion.key_fingerprint import check_key
 from ingestion.prepare import PreparedFile, prepare_file
@@ -278,7 +278,7 @@ def load_landing(
     check_key(con, pii_key)
     ensure_raw_schema(con)
     sealer = Sealer(pii_key)
-    tombstones = tombstone_secret(con, pii_key, create=False)
+    tombstones = TombstoneMatcher.for_warehouse(con, pii_key)
     _seal_legacy_quarantine(con, sealer)
     con.execute(QUARANTINE_CLEAR_DDL)
     loaded_at = loaded_at or dt.datetime.now(SHOP_TZ).replace(tzinfo=None, microsecond=0)
@@ -454,7 +454,7 @@ def _commit_isolated(
     prepared: PreparedFile | Exception,
     loaded_at,
     sealer: Sealer,
-    tombstones: bytes | None = None,
+    tombstones: TombstoneMatcher | None = None,
 ) -> FileResult:
     """Commit one file; a failure while reading or writing it becomes its ledger row (status
     failed, with the error) and the run goes on with the next file."""
@@ -480,11 +480,22 @@ def _commit_isolated(
     return result
 
 
-def _seal_quarantine(con: duckdb.DuckDBPyConnection, sealer: Sealer) -> None:
-    """Move the file's quarantined rows into raw.quarantine, their raw text sealed."""
+def _seal_quarantine(
+    con: duckdb.DuckDBPyConnection, sealer: Sealer, tombstoned: TombstoneMatcher | None = None
+) -> int:
+    """Move the file's quarantined rows into raw.quarantine, their raw text sealed; a line that
+    names an erased person is dropped instead (how many were)."""
     frame = con.execute(f"select * from {QUARANTINE_CLEAR}").df()
     if frame.empty:
-        return
+        return 0
+    dropped = 0
+    if tombstoned is not None:
+        erased = [isinstance(t, str) and tombstoned.names(t) for t in frame["raw_text"]]
+        dropped = sum(erased)
+        frame = frame[[not e for e in erased]]
+        if frame.empty:
+            con.execute(f"delete from {QUARANTINE_CLEAR}")
+            return dropped
     frame["raw_text_sealed"] = [
         sealer.seal(None if pd.isna(text) else text) for text in frame.pop("raw_text")
     ]
@@ -494,6 +505,7 @@ def _seal_quarantine(con: duckdb.DuckDBPyConnection, sealer: Sealer) -> None:
     finally:
         con.unregister("_sealed")
     con.execute(f"delete from {QUARANTINE_CLEAR}")
+    return dropped
 
 
 def _commit(
@@ -501,7 +513,7 @@ def _commit(
     prepared: PreparedFile,
     loaded_at: dt.datetime,
     sealer: Sealer,
-    tombstones: bytes | None = None,
+    tombstones: TombstoneMatcher | None = None,
 ):
     """One transaction per file: its rows, its quarantined rows and its ledger entry."""
     if _in_ledger(con, prepared.sha, prepared.name):  # the same bytes twice in one run
@@ -514,7 +526,15 @@ def _commit(
         for table in ("file_ledger", "quarantine", "field_issues"):
             con.execute(f"delete from {RAW_SCHEMA}.{table} where file_sha256 = ?", [prepared.sha])
         result = _load_in_transaction(con, prepared, loaded_at, exported_at, tombstones)
-        _seal_quarantine(con, sealer)
+        dropped = _seal_quarantine(con, sealer, tombstones)
+        if dropped:  # quarantined lines of erased people: erased, not quarantined
+            result.rows_quarantined -= dropped
+            result.rows_erased += dropped
+            con.execute(
+                f"update {RAW_SCHEMA}.file_ledger set rows_quarantined = ?, rows_erased = ? "
+                "where file_sha256 = ?",
+                [result.rows_quarantined, result.rows_erased, prepared.sha],
+            )
         con.commit()
     except Exception:
         con.rollback()
@@ -532,7 +552,7 @@ def _load_in_transaction(
     prepared: PreparedFile,
     loaded_at: dt.datetime,
     exported_at: dt.datetime | None,
-    tombstones: bytes | None = None,
+    tombstones: TombstoneMatcher | None = None,
 ) -> FileResult:
     path, name, sha = prepared.path, prepared.name, prepared.sha
     if prepared.rejection is not None:
@@ -621,7 +641,9 @@ def _load_part(
     # as the insert); whole-file rules then look at, and move out, this part's rows only.
     inserted = _insert_typed(con, spec.table, typed, source, sha, exported_at, loaded_at)
     # an erased person's rows go before any rule sees them (a re-imported old export)
-    erased = drop_tombstoned_rows(con, spec.table, source, sha, tombstones)
+    erased = drop_tombstoned_rows(
+        con, spec.table, source, sha, None if tombstones is None else tombstones.secret
+    )
     con.execute(
         f"""
         create or replace temp view _incoming as
