@@ -1,9 +1,11 @@
 """The marts, copied to the file BI tools open (see ingestion/publish.py for why a copy)."""
 
 import dagster as dg
+import duckdb
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 from ingestion.publish import publish_marts
+from ingestion.spreadsheet import unsafe_text_counts
 
 MARTS = [
     "dim_customers",
@@ -38,4 +40,25 @@ def bi_marts(warehouse: Warehouse) -> dg.MaterializeResult:
             "tables": dg.MetadataValue.json(counts),
             "nicks": "published" if settings.publish_nicks else "keyed handles",
         }
+    )
+
+
+@dg.asset_check(
+    asset=bi_marts,
+    name="text_safe_for_spreadsheets",
+    description="Counts published text a spreadsheet would run as a formula (starts with = + - "
+    "@, tab or CR). The BI copy keeps the true text; `python -m ingestion.export` and the outbox "
+    "escape it. A warning, not a failure: the text is the shop's data.",
+)
+def text_safe_for_spreadsheets(warehouse: Warehouse) -> dg.AssetCheckResult:
+    target = warehouse.settings().published_warehouse
+    with duckdb.connect(str(target), read_only=True) as con:
+        counts = unsafe_text_counts(con, "marts")
+    return dg.AssetCheckResult(
+        passed=not counts,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "formula_like_values": sum(counts.values()),
+            "by_column": dg.MetadataValue.json(counts),
+        },
     )
