@@ -47,9 +47,14 @@ NICK_COLUMNS = (
 )
 
 
-def nick_handle_sql(value: str) -> str:
-    """SQL for a nick's handle: 'N' and 15 hex of an HMAC under the PII key ($ipad, $opad)."""
-    digest = hmac_sql(f"'{HANDLE_PREFIX}' || {value}")
+def nick_handle_sql(value: str, dialect: str = "duckdb") -> str:
+    """SQL for a nick's handle: 'N' and 15 hex of an HMAC under the PII key, whose pads are the
+    parameters $ipad/$opad (DuckDB) or %(ipad)s/%(opad)s (PostgreSQL, bytea)."""
+    if dialect == "postgres":
+        message = f"convert_to('{HANDLE_PREFIX}' || {value}, 'UTF8')"
+        digest = f"encode(sha256(%(opad)s || sha256(%(ipad)s || {message})), 'hex')"
+    else:
+        digest = hmac_sql(f"'{HANDLE_PREFIX}' || {value}")
     return f"case when {value} is null then null else 'N' || left({digest}, 15) end"
 
 
@@ -68,6 +73,13 @@ def _select_list(con, schema: str, table: str, publish_nicks: bool) -> str:
             [schema, table],
         ).fetchall()
     ]
+    return select_list(columns, table, publish_nicks)
+
+
+def select_list(
+    columns: list[str], table: str, publish_nicks: bool, dialect: str = "duckdb"
+) -> str:
+    """The columns of a published table: nick columns as handles unless nicks are published."""
     rules = {rule.column: rule for rule in NICK_COLUMNS if rule.table == table}
     items = []
     for name in columns:
@@ -76,7 +88,7 @@ def _select_list(con, schema: str, table: str, publish_nicks: bool) -> str:
         if rule is None:
             items.append(quoted)
             continue
-        handle = nick_handle_sql(quoted)
+        handle = nick_handle_sql(quoted, dialect)
         if rule.where is not None:
             handle = f"case when {rule.where} then {handle} else {quoted} end"
         if rule.handle_column is None:
@@ -117,3 +129,46 @@ def publish_marts(
         table: con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
         for table in tables
     }
+
+
+PUBLISHED_SCHEMA = "published"
+
+
+def publish_marts_postgres(
+    dsn: str,
+    pii_key: bytes,
+    publish_nicks: bool = False,
+    schema: str = "marts",
+    target: str = PUBLISHED_SCHEMA,
+) -> dict:
+    """On the PostgreSQL target BI reads the server, not a file: the marts are copied to the
+    `published` schema (nicks as handles), in one transaction, so a reader sees last night's
+    tables or tonight's. Grant BI logins that schema only; `marts` keeps the nicks the outbox
+    needs."""
+    import psycopg2
+
+    ipad, opad = hmac_pads(pii_key)
+    counts = {}
+    with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
+        cur.execute(
+            "select table_name from information_schema.tables where table_schema = %s "
+            "and table_type = 'BASE TABLE' order by 1",
+            [schema],
+        )
+        tables = [t for (t,) in cur.fetchall()]
+        cur.execute(f'create schema if not exists "{target}"')
+        for table in tables:
+            cur.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = %s and table_name = %s order by ordinal_position",
+                [schema, table],
+            )
+            columns = [c for (c,) in cur.fetchall()]
+            select = select_list(columns, table, publish_nicks, dialect="postgres")
+            cur.execute(f'drop table if exists "{target}"."{table}"')
+            sql = f'create table "{target}"."{table}" as select {select} from "{schema}"."{table}"'
+            pads = {"ipad": psycopg2.Binary(ipad), "opad": psycopg2.Binary(opad)}
+            cur.execute(sql, pads if "%(ipad)s" in sql else None)
+            cur.execute(f'select count(*) from "{target}"."{table}"')
+            counts[table] = cur.fetchone()[0]
+    return counts

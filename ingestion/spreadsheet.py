@@ -62,21 +62,29 @@ def write_spreadsheet(frame: pd.DataFrame, path: Path) -> dict[str, int]:
     return counts
 
 
-def unsafe_text_counts(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
-    """`table.column` -> how many values of that text column a spreadsheet would run."""
-    columns = con.execute(
-        "select table_name, column_name from information_schema.columns "
-        "where table_schema = ? and data_type = 'VARCHAR' order by 1, 2",
+def unsafe_text_counts(con, schema: str) -> dict[str, int]:
+    """`table.column` -> how many values of that text column a spreadsheet would run; `con` is
+    a DuckDB connection or a psycopg2 one (the PostgreSQL target's `published` schema)."""
+    is_duckdb = isinstance(con, duckdb.DuckDBPyConnection)
+
+    def rows(sql: str, params: list | None = None) -> list[tuple]:
+        if is_duckdb:
+            return con.execute(sql, params or []).fetchall()
+        with con.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), params)
+            return cur.fetchall()
+
+    columns = rows(
+        "select table_name, column_name from information_schema.columns where table_schema = ? "
+        "and data_type in ('VARCHAR', 'text', 'character varying') order by 1, 2",
         [schema],
-    ).fetchall()
-    starts = ", ".join(
-        f"'{c}'" if c not in ("\t", "\r") else f"chr({ord(c)})" for c in FORMULA_STARTS
     )
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
     counts = {}
     for table, column in columns:
-        (n,) = con.execute(
+        ((n,),) = rows(
             f'select count(*) from "{schema}"."{table}" where left("{column}", 1) in ({starts})'
-        ).fetchone()
+        )
         if n:
             counts[f"{table}.{column}"] = n
     return counts

@@ -1,10 +1,13 @@
 """The marts, copied to the file BI tools open (see ingestion/publish.py for why a copy)."""
 
+from contextlib import closing
+
 import dagster as dg
 import duckdb
+import psycopg2
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
-from ingestion.publish import publish_marts
+from ingestion.publish import PUBLISHED_SCHEMA, publish_marts, publish_marts_postgres
 from ingestion.spreadsheet import unsafe_text_counts
 
 MARTS = [
@@ -31,6 +34,18 @@ MARTS = [
 )
 def bi_marts(warehouse: Warehouse) -> dg.MaterializeResult:
     settings = warehouse.settings()
+    nicks = "published" if settings.publish_nicks else "keyed handles"
+    if settings.dbt_target == "postgres":  # BI reads the server: the `published` schema
+        counts = publish_marts_postgres(
+            settings.postgres_dsn, settings.pii_key, publish_nicks=settings.publish_nicks
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "schema": PUBLISHED_SCHEMA,
+                "tables": dg.MetadataValue.json(counts),
+                "nicks": nicks,
+            }
+        )
     target = settings.published_warehouse
     with warehouse.connect() as con:
         counts = publish_marts(con, target, settings.pii_key, publish_nicks=settings.publish_nicks)
@@ -38,7 +53,7 @@ def bi_marts(warehouse: Warehouse) -> dg.MaterializeResult:
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "tables": dg.MetadataValue.json(counts),
-            "nicks": "published" if settings.publish_nicks else "keyed handles",
+            "nicks": nicks,
         }
     )
 
@@ -51,9 +66,13 @@ def bi_marts(warehouse: Warehouse) -> dg.MaterializeResult:
     "escape it. A warning, not a failure: the text is the shop's data.",
 )
 def text_safe_for_spreadsheets(warehouse: Warehouse) -> dg.AssetCheckResult:
-    target = warehouse.settings().published_warehouse
-    with duckdb.connect(str(target), read_only=True) as con:
-        counts = unsafe_text_counts(con, "marts")
+    settings = warehouse.settings()
+    if settings.dbt_target == "postgres":
+        with closing(psycopg2.connect(settings.postgres_dsn)) as pg:
+            counts = unsafe_text_counts(pg, PUBLISHED_SCHEMA)
+    else:
+        with duckdb.connect(str(settings.published_warehouse), read_only=True) as con:
+            counts = unsafe_text_counts(con, "marts")
     return dg.AssetCheckResult(
         passed=not counts,
         severity=dg.AssetCheckSeverity.WARN,
