@@ -1,6 +1,8 @@
 """The whole nightly job on a small demo shop, twice: everything materialises, every check
 passes, and the second run on the same files changes nothing."""
 
+import datetime as dt
+
 import dagster as dg
 import numpy as np
 import pandas as pd
@@ -488,3 +490,50 @@ def test_erasing_a_person_on_postgres_removes_their_rows_and_bytes_there_too(dem
         with admin.cursor() as cur:
             cur.execute(f"drop database if exists {database} with (force)")
         admin.close()
+
+
+def test_rekeying_keeps_every_customer_id_and_leaves_no_old_pseudonym(demo_env, tmp_path):
+    """A new key: every pseudonym is rebuilt from the landing files, each customer keeps its id
+    and no identity change is recorded, no byte of an old phone pseudonym stays in the file, and
+    from then on the new key loads while the old one is refused. With a loaded file gone from
+    the landing folder it refuses and changes nothing."""
+    import shutil
+
+    import duckdb
+
+    from ingestion.key_fingerprint import KeyMismatchError
+    from ingestion.loader import load_landing
+    from ingestion.rekey import RekeyError, rekey
+
+    shop, warehouse, *_ = demo_env
+    old_key, new_key = NIGHTLY_KEY.encode(), b"the-new-nightly-key-0123456789abcdef-not-secret"
+    copy, bi = _copy_warehouse(warehouse, tmp_path / "rekeyed")
+    landing = warehouse.with_name("landing")
+    phones = {p for p in shop.people["phone"] if isinstance(p, str)}
+    old_hmacs = {pseudonymise(old_key, parse_phone(p)) for p in phones}
+    new_hmacs = {pseudonymise(new_key, parse_phone(p)) for p in phones}
+    assert len(found_in(file_text(copy), old_hmacs)) > 50  # the scan can see them
+    ids = query(copy, "select customer_id from marts.dim_customers order by 1")
+    changes = query(copy, "select count(*) from marts.identity_changes")
+
+    partial = tmp_path / "partial_landing"
+    shutil.copytree(landing, partial)
+    (gone,) = sorted(partial.glob("会员列表*.csv"))[:1]
+    gone.unlink()
+    before = copy.read_bytes()
+    with pytest.raises(RekeyError, match="no longer in"):
+        rekey(copy, partial, old_key, new_key, dt.date(2026, 10, 31))
+    assert copy.read_bytes() == before
+
+    result = rekey(copy, landing, old_key, new_key, dt.date(2026, 10, 31), published=bi)
+
+    assert result["pseudonyms"] > len(phones)
+    assert query(copy, "select customer_id from marts.dim_customers order by 1") == ids
+    assert query(copy, "select count(*) from marts.identity_changes") == changes
+    for path in (copy, bi):
+        assert found_in(file_text(path), old_hmacs) == [], path.name
+    assert len(found_in(file_text(copy), new_hmacs)) > 50
+    with duckdb.connect(str(copy)) as con:
+        load_landing(con, landing, new_key)  # every file already loaded: skipped, no error
+        with pytest.raises(KeyMismatchError):
+            load_landing(con, landing, old_key)
