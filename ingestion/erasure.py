@@ -129,6 +129,7 @@ SWEEP_COLUMNS = {
     "customer_id": "customer",
     "new_customer_id": "customer",
     "previous_customer_id": "customer",
+    "label": "customer",  # identity_audit's largest components are labelled by customer id
     "node_key": "node",
     "component_key": "node",
     "from_node_key": "node",
