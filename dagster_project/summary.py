@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 import duckdb
 
 from expectations.identity_quality import measure_warehouse
-from ingestion.settings import load_settings
+from ingestion.settings import SettingsError, load_settings
 from ingestion.sources import RAW_TABLES
 
 # Every raw table the loader writes, then the marts BI reads.
@@ -42,80 +45,188 @@ TABLES = (
 )
 
 
-def main() -> int:
-    settings = load_settings()
+def _value(value, spec: str) -> str:
+    """A figure, or `–` when the warehouse has none (a short history has no churn rate yet)."""
+    return "–" if value is None else format(value, spec)
+
+
+def _has(con, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? "
+            "and table_name = ? and table_catalog = current_database()",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _one(con, sql: str, params: list | None = None, table: tuple[str, str] | None = None):
+    if table is not None and not _has(con, *table):
+        return None
+    return con.execute(sql, params or []).fetchone()
+
+
+def _all(con, sql: str, table: tuple[str, str]) -> list[tuple]:
+    return con.execute(sql).fetchall() if _has(con, *table) else []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m dagster_project.summary",
+        description="What the last run left in the warehouse (FUGOU_WAREHOUSE), in one screen: "
+        "the repurchase rate first, then row counts, segments, KPIs and model checks.",
+    )
+    parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"summary: {exc}", file=sys.stderr)
+        return 2
+    if not settings.warehouse.exists():
+        print(
+            f"summary: no warehouse at {settings.warehouse}: run the nightly job first",
+            file=sys.stderr,
+        )
+        return 2
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         print(f"warehouse {settings.warehouse} as of {settings.as_of}")
+        _repurchase(con)
         for schema, table in TABLES:
+            if not _has(con, schema, table):
+                print(f"  {schema}.{table:<22} {'not built':>10}")
+                continue
             rows = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
             print(f"  {schema}.{table:<22} {rows:>10,} rows")
-        print("RFM groups:")
-        for cn, en, n in con.execute(
-            "select rfm_group_cn, rfm_group_en, count(*) from marts.customer_rfm "
-            "group by all order by min(rfm_group_code)"
-        ).fetchall():
-            print(f"  {cn} ({en}): {n:,}")
-        stages = con.execute(
-            "select lifecycle_stage, count(*) from marts.customer_lifecycle group by 1"
-            " order by min(position(lifecycle_stage in 'potential new active loyal silent churned'))"
-        ).fetchall()
-        print("Lifecycle stages: " + ", ".join(f"{stage} {n:,}" for stage, n in stages))
-        latest = con.execute(
-            "select strftime(month_start_date, '%Y-%m'), gmv_amount, aov_amount, refund_rate,"
-            " churn_rate, nps from marts.shop_kpis_monthly order by month_start_date desc limit 1"
-        ).fetchone()
-        if latest is not None:
-            month, gmv, aov, refund_rate, churn_rate, nps = latest
-            print(
-                f"{month}: GMV {gmv:,.2f}, AOV {aov:,.2f}, refund rate {refund_rate:.2%}, "
-                f"churn rate {churn_rate:.2%}, NPS {nps if nps is not None else '-'}"
-            )
-        fit = con.execute(
-            "select r, alpha, a, b, p, q, gamma from marts.clv_model_params where as_of_date = ?",
-            [settings.as_of],
-        ).fetchone()
-        if fit is not None:
-            print(
-                "BG/NBD r={:.3f} alpha={:.2f} days a={:.3f} b={:.3f}; "
-                "Gamma-Gamma p={:.2f} q={:.2f} gamma={:.2f}".format(*fit)
-            )
-        holdout = con.execute(
-            "select calibration_end_date, holdout_days, predicted_purchases_per_customer,"
-            " actual_purchases_per_customer, mean_absolute_error, baseline_mean_absolute_error"
-            " from marts.clv_holdout_validation where bucket_number = 0"
-        ).fetchone()
-        if holdout is not None:
-            end, days, predicted, actual, mae, baseline = holdout
-            print(
-                f"Holdout {days} days after {end}: predicted {predicted:.3f}, actual {actual:.3f} "
-                f"purchase days per customer; MAE {mae:.3f} (naive baseline {baseline:.3f})"
-            )
-        hit_rates = dict(
-            con.execute(
-                "select method, hit_rate from marts.cross_sell_evaluation order by method"
-            ).fetchall()
-        )
-        if hit_rates:
-            print(
-                "Cross-sell hit rate at 10 (90-day time split): "
-                f"{hit_rates['cross_sell']:.1%} (popularity baseline {hit_rates['popularity']:.1%})"
-            )
-        due = con.execute(
-            "select replenishment_status, count(*) from marts.customer_replenishment_due"
-            " group by 1 order by 1"
-        ).fetchall()
-        print("Replenishment: " + ", ".join(f"{status} {n:,}" for status, n in due))
-        truth = settings.ground_truth / "identities.csv" if settings.ground_truth else None
-        if truth is not None and truth.is_file():
-            quality = measure_warehouse(con, truth, settings.pii_key)
-            print(
-                "Identity resolution against the ground truth (pairwise): "
-                f"precision {quality.precision:.4f}, recall {quality.recall:.4f} "
-                f"(of what the records support: {quality.supported_recall:.4f}), "
-                f"{quality.people_split:,} people split, "
-                f"{quality.customers_merged:,} customers holding two people"
-            )
+        _segments(con)
+        _kpis(con)
+        _models(con, settings)
     return 0
+
+
+def _repurchase(con) -> None:
+    """The headline: how many buyers come back."""
+    row = _one(
+        con,
+        "select strftime(month_start_date, '%Y-%m'), repurchase_rate, repurchase_rate_30d,"
+        " repurchase_rate_60d, repurchase_rate_90d, repeat_customer_share, customer_count"
+        " from marts.repurchase_monthly order by month_start_date desc limit 1",
+        table=("marts", "repurchase_monthly"),
+    )
+    if row is None:
+        print("Repurchase rate: – (marts.repurchase_monthly is not built)")
+        return
+    month, rate, d30, d60, d90, repeat_share, customers = row
+    print(
+        f"Repurchase rate {month}: {_value(rate, '.1%')} of the month's buyers had bought "
+        f"before; {_value(repeat_share, '.1%')} of {_value(customers, ',')} customers are "
+        "repeat buyers"
+    )
+    # new customers' 30/60/90-day rates need 90 days behind the month: the latest such month
+    cohort = con.execute(
+        "select strftime(month_start_date, '%Y-%m'), repurchase_rate_30d, repurchase_rate_60d,"
+        " repurchase_rate_90d from marts.repurchase_monthly where repurchase_rate_90d is not null"
+        " order by month_start_date desc limit 1"
+    ).fetchone()
+    if cohort is not None:
+        month, d30, d60, d90 = cohort
+        print(
+            f"  new customers of {month} back within 30/60/90 days: {_value(d30, '.1%')} / "
+            f"{_value(d60, '.1%')} / {_value(d90, '.1%')}"
+        )
+
+
+def _segments(con) -> None:
+    groups = _all(
+        con,
+        "select rfm_group_cn, rfm_group_en, count(*) from marts.customer_rfm "
+        "group by all order by min(rfm_group_code)",
+        ("marts", "customer_rfm"),
+    )
+    if groups:
+        print("RFM groups:")
+        for cn, en, n in groups:
+            print(f"  {cn} ({en}): {n:,}")
+    stages = _all(
+        con,
+        "select lifecycle_stage, count(*) from marts.customer_lifecycle group by 1"
+        " order by min(position(lifecycle_stage in 'potential new active loyal silent churned'))",
+        ("marts", "customer_lifecycle"),
+    )
+    if stages:
+        print("Lifecycle stages: " + ", ".join(f"{stage} {n:,}" for stage, n in stages))
+
+
+def _kpis(con) -> None:
+    latest = _one(
+        con,
+        "select strftime(month_start_date, '%Y-%m'), gmv_amount, aov_amount, refund_rate,"
+        " churn_rate, nps from marts.shop_kpis_monthly order by month_start_date desc limit 1",
+        table=("marts", "shop_kpis_monthly"),
+    )
+    if latest is not None:
+        month, gmv, aov, refund_rate, churn_rate, nps = latest
+        print(
+            f"{month}: GMV {_value(gmv, ',.2f')}, AOV {_value(aov, ',.2f')}, refund rate "
+            f"{_value(refund_rate, '.2%')}, churn rate {_value(churn_rate, '.2%')}, "
+            f"NPS {_value(nps, '')}"
+        )
+
+
+def _models(con, settings) -> None:
+    fit = _one(
+        con,
+        "select r, alpha, a, b, p, q, gamma from marts.clv_model_params where as_of_date = ?",
+        [settings.as_of],
+        table=("marts", "clv_model_params"),
+    )
+    if fit is not None:
+        r, alpha, a, b, p, q, gamma = (_value(v, ".3f") for v in fit)
+        print(f"BG/NBD r={r} alpha={alpha} days a={a} b={b}; Gamma-Gamma p={p} q={q} gamma={gamma}")
+    holdout = _one(
+        con,
+        "select calibration_end_date, holdout_days, predicted_purchases_per_customer,"
+        " actual_purchases_per_customer, mean_absolute_error, baseline_mean_absolute_error"
+        " from marts.clv_holdout_validation where bucket_number = 0",
+        table=("marts", "clv_holdout_validation"),
+    )
+    if holdout is not None:
+        end, days, predicted, actual, mae, baseline = holdout
+        print(
+            f"Holdout {_value(days, '')} days after {_value(end, '')}: predicted "
+            f"{_value(predicted, '.3f')}, actual {_value(actual, '.3f')} purchase days per "
+            f"customer; MAE {_value(mae, '.3f')} (naive baseline {_value(baseline, '.3f')})"
+        )
+    hit_rates = dict(
+        _all(
+            con,
+            "select method, hit_rate from marts.cross_sell_evaluation order by method",
+            ("marts", "cross_sell_evaluation"),
+        )
+    )
+    if hit_rates:
+        print(
+            "Cross-sell hit rate at 10 (90-day time split): "
+            f"{_value(hit_rates.get('cross_sell'), '.1%')} "
+            f"(popularity baseline {_value(hit_rates.get('popularity'), '.1%')})"
+        )
+    due = _all(
+        con,
+        "select replenishment_status, count(*) from marts.customer_replenishment_due"
+        " group by 1 order by 1",
+        ("marts", "customer_replenishment_due"),
+    )
+    if due:
+        print("Replenishment: " + ", ".join(f"{status} {n:,}" for status, n in due))
+    truth = settings.ground_truth / "identities.csv" if settings.ground_truth else None
+    if truth is not None and truth.is_file():
+        quality = measure_warehouse(con, truth, settings.pii_key)
+        print(
+            "Identity resolution against the ground truth (pairwise): "
+            f"precision {quality.precision:.4f}, recall {quality.recall:.4f} "
+            f"(of what the records support: {quality.supported_recall:.4f}), "
+            f"{quality.people_split:,} people split, "
+            f"{quality.customers_merged:,} customers holding two people"
+        )
 
 
 if __name__ == "__main__":
