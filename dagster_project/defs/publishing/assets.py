@@ -1,5 +1,6 @@
 """The marts, copied to the file BI tools open (see ingestion/publish.py for why a copy)."""
 
+import json
 from contextlib import closing
 
 import dagster as dg
@@ -7,21 +8,27 @@ import duckdb
 import psycopg2
 
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
+from dagster_project.defs.transform.project import MANIFEST_PATH
 from ingestion.publish import PUBLISHED_SCHEMA, publish_marts, publish_marts_postgres
 from ingestion.spreadsheet import unsafe_text_counts
 
-MARTS = [
-    "dim_customers",
-    "fct_orders",
-    "fct_order_lines",
-    "customer_rfm",
-    "customer_ltv",
-    "repurchase_monthly",
-    # written by the predictions assets, so published only once they have run
-    "clv_model_params",
-    "customer_predictions",
-    "clv_holdout_validation",
-]
+# written by the predictions assets (Python), not by dbt
+PREDICTION_MARTS = ("clv_model_params", "customer_predictions", "clv_holdout_validation")
+
+
+def published_marts() -> list[str]:
+    """Every table of the marts schema, which `publish_marts` copies whole: the dbt models built
+    there (from the manifest the set-up prepares) and the predictions' tables."""
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    models = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "snapshot") and node["schema"] == "marts"
+    }
+    return sorted(models | set(PREDICTION_MARTS))
+
+
+MARTS = published_marts()
 
 
 @dg.asset(
