@@ -997,3 +997,54 @@ class _QuarantineWriter:
         )
         self.count += moved
         self.moved += moved
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m ingestion.loader`: load the landing folder into the warehouse without Dagster
+    (the nightly job's `raw_tables` step does the same), one line per file."""
+    import argparse
+    import sys
+
+    from ingestion.key_fingerprint import KeyMismatchError
+    from ingestion.settings import SettingsError, load_settings
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.loader",
+        description="Load every new export in FUGOU_LANDING_DIR into the raw schema of "
+        "FUGOU_WAREHOUSE (files already loaded are skipped by content), then print what became "
+        "of each file. The models are built by the nightly job, not here.",
+    )
+    parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        if not settings.landing_dir.is_dir():
+            raise SettingsError(f"the landing folder {settings.landing_dir} does not exist")
+        with duckdb.connect(str(settings.warehouse)) as con:
+            report = load_landing(
+                con,
+                settings.landing_dir,
+                settings.pii_key,
+                settle_seconds=settings.settle_seconds,
+            )
+    except (SettingsError, KeyMismatchError) as exc:
+        print(f"loader: {exc}", file=sys.stderr)
+        return 2
+    for result in report.files:
+        if result.status == "skipped":
+            continue
+        print(
+            f"{result.source_file}: {result.status}, {result.rows_loaded:,} rows loaded, "
+            f"{result.rows_quarantined:,} quarantined"
+            + (f" ({result.message})" if result.message else "")
+        )
+    print(
+        f"{report.count('loaded')} files loaded, {report.count('skipped')} skipped, "
+        f"{report.count('rejected')} rejected, {report.count('failed')} failed, "
+        f"{report.count('waiting')} still being copied; {report.rows_loaded:,} rows loaded, "
+        f"{report.rows_quarantined:,} quarantined"
+    )
+    return 1 if report.count("failed") else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
