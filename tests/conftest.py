@@ -117,3 +117,34 @@ def postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
             return True
     except OSError:
         return False
+
+
+# PostgreSQL databases the tests make: unique per run (two runs on one server never clash), and
+# dropped when the session ends (none is left behind).
+PG_SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+_TEST_DATABASES: list[str] = []
+
+
+def unique_database_name(prefix: str) -> str:
+    import secrets
+
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    _TEST_DATABASES.append(name)
+    return name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases():
+    yield
+    if not _TEST_DATABASES or not postgres_answers():
+        return
+    import psycopg2
+
+    server = psycopg2.connect(PG_SERVER_DSN)
+    server.autocommit = True
+    try:
+        with server.cursor() as cur:
+            for name in _TEST_DATABASES:
+                cur.execute(f"drop database if exists {name} with (force)")
+    finally:
+        server.close()

@@ -9,10 +9,10 @@ import psycopg2
 import pytest
 
 from bench.components_project import write_components_project
-from tests.conftest import postgres_answers, run_dbt
+from tests.conftest import postgres_answers, run_dbt, unique_database_name
 
 SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-DATABASE = "fugou_cc_ci"
+DATABASE = unique_database_name("fugou_cc")
 
 
 def _graphs() -> dict[str, list[tuple[str, str]]]:

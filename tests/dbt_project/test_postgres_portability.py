@@ -13,14 +13,14 @@ from dagster_project.defs.predictions.assets import (
 from dagster_project.defs.shared.warehouse import Warehouse
 from ingestion.copy_to_postgres import copy_raw_schema
 from ingestion.loader import load_landing
-from tests.conftest import DBT_DIR, PII_KEY, postgres_answers, query, run_dbt
+from tests.conftest import DBT_DIR, PII_KEY, postgres_answers, query, run_dbt, unique_database_name
 from tests.fixtures.hand_shop import write_hand_shop
 from tests.fixtures.identity_cases import write_identity_cases
 from tests.fixtures.modern_sources import write_modern_sources
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-DATABASE = "fugou_ci"
+DATABASE = unique_database_name("fugou_marts")
 SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
 AS_OF = "2026-10-31"

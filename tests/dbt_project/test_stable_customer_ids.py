@@ -20,12 +20,19 @@ from ingestion.copy_to_postgres import copy_raw_schema
 from ingestion.demo.exports import ORDERS_2018
 from ingestion.loader import load_landing
 from ingestion.prepare import pseudonymise
-from tests.conftest import PII_KEY, postgres_answers, query, run_dbt, write_export
+from tests.conftest import (
+    PII_KEY,
+    postgres_answers,
+    query,
+    run_dbt,
+    unique_database_name,
+    write_export,
+)
 
 pytestmark = pytest.mark.slow
 
 MEMBERS = ["会员编号", "手机号", "淘宝会员名", "unionid", "会员等级", "积分余额", "入会时间"]
-PG_DATABASE = "fugou_ids_ci"
+PG_DATABASE = unique_database_name("fugou_ids")
 PG_DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={PG_DATABASE}"
 PHONES = {"ann": "13911120001", "bob": "13911120002", "cat": "13911120003", "dan": "13911120004"}
 
