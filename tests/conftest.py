@@ -111,9 +111,38 @@ def run_dbt(
     return done.stdout
 
 
-def postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
+def _test_postgres():
+    """(host, port, server): the PostgreSQL the tests use. FUGOU_TEST_PG_HOST (and _PORT) name a
+    server of the user's; otherwise a throwaway one starts for this session (pgserver: the
+    server binaries from PyPI, in a temporary folder, on a Unix socket, so it needs no port and
+    no server on the machine) and stops at its end."""
+    host = os.environ.get("FUGOU_TEST_PG_HOST")
+    if host:
+        return host, os.environ.get("FUGOU_TEST_PG_PORT", "5432"), None
+    import tempfile
+
+    import pgserver
+
+    data = tempfile.mkdtemp(prefix="fugou-test-pg-")
+    server = pgserver.get_server(data, cleanup_mode="delete")
+    return str(Path(data)), "5432", server
+
+
+PG_HOST, PG_PORT, _PG_SERVER = _test_postgres()
+# dbt's postgres target and Settings.postgres_dsn read these: every subprocess finds the server
+os.environ["FUGOU_PG_HOST"], os.environ["FUGOU_PG_PORT"] = PG_HOST, PG_PORT
+os.environ["FUGOU_PG_USER"] = "postgres"
+
+
+def pg_dsn(database: str = "postgres") -> str:
+    return f"host={PG_HOST} port={PG_PORT} user=postgres dbname={database}"
+
+
+def postgres_answers() -> bool:
+    if PG_HOST.startswith("/"):
+        return (Path(PG_HOST) / f".s.PGSQL.{PG_PORT}").exists()
     try:
-        with socket.create_connection((host, port), timeout=2):
+        with socket.create_connection((PG_HOST, int(PG_PORT)), timeout=2):
             return True
     except OSError:
         return False
@@ -121,7 +150,6 @@ def postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
 
 # PostgreSQL databases the tests make: unique per run (two runs on one server never clash), and
 # dropped when the session ends (none is left behind).
-PG_SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 _TEST_DATABASES: list[str] = []
 
 
@@ -136,15 +164,16 @@ def unique_database_name(prefix: str) -> str:
 @pytest.fixture(scope="session", autouse=True)
 def _drop_test_databases():
     yield
-    if not _TEST_DATABASES or not postgres_answers():
-        return
-    import psycopg2
+    if _TEST_DATABASES and postgres_answers():
+        import psycopg2
 
-    server = psycopg2.connect(PG_SERVER_DSN)
-    server.autocommit = True
-    try:
-        with server.cursor() as cur:
-            for name in _TEST_DATABASES:
-                cur.execute(f"drop database if exists {name} with (force)")
-    finally:
-        server.close()
+        server = psycopg2.connect(pg_dsn())
+        server.autocommit = True
+        try:
+            with server.cursor() as cur:
+                for name in _TEST_DATABASES:
+                    cur.execute(f"drop database if exists {name} with (force)")
+        finally:
+            server.close()
+    if _PG_SERVER is not None:
+        _PG_SERVER.cleanup()

@@ -433,16 +433,15 @@ def test_erasing_a_person_on_postgres_removes_their_rows_and_bytes_there_too(dem
     from ingestion.copy_to_postgres import copy_raw_schema
     from ingestion.erase import run_erasure
     from ingestion.erasure import ErasureRequest
-    from tests.conftest import postgres_answers
+    from tests.conftest import pg_dsn, postgres_answers
 
-    assert postgres_answers(), "PostgreSQL does not answer on 127.0.0.1:5432"
+    assert postgres_answers(), "the tests' PostgreSQL does not answer"
     shop, warehouse, *_ = demo_env
     key = NIGHTLY_KEY.encode()
     (_, person, nicks, _), (_, _, other_nicks, _) = _erasable_people(shop, 2)
     copy, _ = _copy_warehouse(warehouse, tmp_path / "erased")
     database = f"fugou_erasure_{os.getpid()}"
-    server = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-    dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={database}"
+    server, dsn = pg_dsn(), pg_dsn(database)
     admin = psycopg2.connect(server)
     admin.autocommit = True
     try:

@@ -9,9 +9,9 @@ import psycopg2
 import pytest
 
 from bench.components_project import write_components_project
-from tests.conftest import postgres_answers, run_dbt, unique_database_name
+from tests.conftest import pg_dsn, postgres_answers, run_dbt, unique_database_name
 
-SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+SERVER_DSN = pg_dsn()
 DATABASE = unique_database_name("fugou_cc")
 
 
@@ -130,7 +130,7 @@ def test_node_ids_shared_by_two_keys_fall_back_to_key_order(tmp_path):
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_components_match_union_find_on_postgres(tmp_path):
-    assert postgres_answers(), "PostgreSQL does not answer on 127.0.0.1:5432"
+    assert postgres_answers(), "the tests' PostgreSQL does not answer"
     graphs = _graphs()
     server = psycopg2.connect(SERVER_DSN)
     server.autocommit = True
@@ -138,7 +138,7 @@ def test_components_match_union_find_on_postgres(tmp_path):
         cur.execute(f"drop database if exists {DATABASE} with (force)")
         cur.execute(f"create database {DATABASE}")
     server.close()
-    dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
+    dsn = pg_dsn(DATABASE)
     with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
         cur.execute("create schema edges_in")
         cur.execute("create table edges_in.edges (from_node_key text, to_node_key text)")

@@ -13,7 +13,15 @@ from dagster_project.defs.predictions.assets import (
 from dagster_project.defs.shared.warehouse import Warehouse
 from ingestion.copy_to_postgres import copy_raw_schema
 from ingestion.loader import load_landing
-from tests.conftest import DBT_DIR, PII_KEY, postgres_answers, query, run_dbt, unique_database_name
+from tests.conftest import (
+    DBT_DIR,
+    PII_KEY,
+    pg_dsn,
+    postgres_answers,
+    query,
+    run_dbt,
+    unique_database_name,
+)
 from tests.fixtures.hand_shop import write_hand_shop
 from tests.fixtures.identity_cases import write_identity_cases
 from tests.fixtures.modern_sources import write_modern_sources
@@ -21,8 +29,8 @@ from tests.fixtures.modern_sources import write_modern_sources
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 DATABASE = unique_database_name("fugou_marts")
-SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
+SERVER_DSN = pg_dsn()
+DSN = pg_dsn(DATABASE)
 AS_OF = "2026-10-31"
 MARTS = {
     "cohort_retention_monthly": "cohort_month_start_date, months_since_first_purchase",
@@ -78,10 +86,7 @@ def test_every_mart_is_compared_or_says_why_not():
 
 @pytest.fixture(scope="module")
 def both_warehouses(tmp_path_factory):
-    assert postgres_answers(), (
-        "PostgreSQL does not answer on 127.0.0.1:5432; start it with "
-        "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'"
-    )
+    assert postgres_answers(), "the tests' PostgreSQL does not answer (see tests/conftest.py)"
     tmp_path = tmp_path_factory.mktemp("postgres")
     conn = psycopg2.connect(SERVER_DSN)
     conn.autocommit = True

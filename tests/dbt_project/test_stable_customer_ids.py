@@ -22,6 +22,7 @@ from ingestion.loader import load_landing
 from ingestion.prepare import pseudonymise
 from tests.conftest import (
     PII_KEY,
+    pg_dsn,
     postgres_answers,
     query,
     run_dbt,
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.slow
 
 MEMBERS = ["会员编号", "手机号", "淘宝会员名", "unionid", "会员等级", "积分余额", "入会时间"]
 PG_DATABASE = unique_database_name("fugou_ids")
-PG_DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={PG_DATABASE}"
+PG_DSN = pg_dsn(PG_DATABASE)
 PHONES = {"ann": "13911120001", "bob": "13911120002", "cat": "13911120003", "dan": "13911120004"}
 
 
@@ -187,8 +188,8 @@ def test_a_second_run_on_the_same_files_changes_no_id_and_adds_no_change(nights)
 
 @pytest.mark.postgres
 def test_postgres_keeps_the_same_ids_and_records_the_same_changes(nights, tmp_path_factory):
-    assert postgres_answers(), "PostgreSQL does not answer on 127.0.0.1:5432"
-    server = psycopg2.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+    assert postgres_answers(), "the tests' PostgreSQL does not answer"
+    server = psycopg2.connect(pg_dsn())
     server.autocommit = True
     with server.cursor() as cur:
         cur.execute(f"drop database if exists {PG_DATABASE} with (force)")

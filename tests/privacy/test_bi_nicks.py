@@ -80,13 +80,13 @@ def test_on_postgres_bi_reads_the_published_schema_with_the_same_handles(tmp_pat
 
     from ingestion.publish import publish_marts_postgres
     from ingestion.spreadsheet import unsafe_text_counts
-    from tests.conftest import postgres_answers
+    from tests.conftest import pg_dsn, postgres_answers
 
-    assert postgres_answers(), "PostgreSQL does not answer on 127.0.0.1:5432"
+    assert postgres_answers(), "the tests' PostgreSQL does not answer"
     database = f"fugou_published_{os.getpid()}"
-    admin = psycopg2.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+    admin = psycopg2.connect(pg_dsn())
     admin.autocommit = True
-    dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={database}"
+    dsn = pg_dsn(database)
     try:
         with admin.cursor() as cur:
             cur.execute(f"create database {database}")
