@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -27,6 +28,20 @@ from ingestion.settings import Settings, load_settings, shop_day
 from predictions.tables import TableSpec
 
 WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+class WarehouseInUseError(RuntimeError):
+    """Another process holds the warehouse file (DuckDB allows one): most often a BI tool or a
+    notebook opened it instead of the published copy."""
+
+    def __init__(self, path: Path, published: Path, cause: Exception) -> None:
+        holder = re.search(r"\(PID (\d+)\)", str(cause))
+        who = f"process {holder.group(1)}" if holder else "another process"
+        super().__init__(
+            f"the warehouse {path} is open in {who}, and DuckDB lets one process at a time use "
+            f"it: BI tools and notebooks must open the published copy at {published} instead. "
+            "Close it there and run again."
+        )
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -51,13 +66,19 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        path: Path = self.settings().warehouse
+        settings = self.settings()
+        path: Path = settings.warehouse
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(
-            str(path),
-            read_only=read_only,
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-        )
+        try:
+            con = duckdb.connect(
+                str(path),
+                read_only=read_only,
+                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+            )
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise WarehouseInUseError(path, settings.published_warehouse, exc) from None
         try:
             yield con
         finally:
