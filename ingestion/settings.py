@@ -180,3 +180,37 @@ def _libpq_quoted(value: str) -> str:
     if value and not any(c in value for c in " '\\"):
         return value
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m ingestion.settings`: check the configuration in a second, before a run that
+    would find a missing key or folder only after Dagster's start-up."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.settings",
+        description="Check the FUGOU_* settings a run needs and print them (never the key).",
+    )
+    parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        if not settings.landing_dir.is_dir():
+            raise SettingsError(
+                f"the landing folder {settings.landing_dir} does not exist: set "
+                "FUGOU_LANDING_DIR to the folder the exports are dropped into"
+            )
+    except SettingsError as exc:
+        print(f"settings: {exc}", file=sys.stderr)
+        return 2
+    files = sum(1 for path in settings.landing_dir.rglob("*") if path.is_file())
+    print(
+        f"settings OK: landing {settings.landing_dir} ({files} files), warehouse "
+        f"{settings.warehouse}, BI copy {settings.published_warehouse}, target "
+        f"{settings.dbt_target}, as of {settings.as_of}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

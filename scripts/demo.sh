@@ -19,6 +19,7 @@ if [ ! -d "$FUGOU_LANDING_DIR" ] || [ -z "$(ls -A "$FUGOU_LANDING_DIR")" ]; then
     --key-file "$FUGOU_PII_KEY_FILE"
 fi
 
+python -m ingestion.settings  # a missing key or folder stops here, in one line
 echo "== running the nightly job"
 dagster job execute -m dagster_project.definitions -j nightly
 python -m dagster_project.summary

@@ -41,3 +41,25 @@ def test_a_reader_holding_the_file_is_named_and_the_published_copy_pointed_to(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_missing_landing_folder_fails_the_load_in_one_sentence_and_makes_no_file(
+    tmp_path, monkeypatch
+):
+    import dagster as dg
+
+    from dagster_project.defs.ingestion.assets import raw_tables
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("FUGOU_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("FUGOU_PII_KEY", PII_KEY.decode())
+    monkeypatch.setenv("FUGOU_LANDING_DIR", str(tmp_path / "no_such_folder"))
+    result = dg.materialize(
+        [raw_tables],
+        resources={"warehouse": Warehouse()},
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "the landing folder" in failure.step_failure_data.error.message
+    assert not warehouse.exists()

@@ -43,3 +43,25 @@ def test_two_key_sources_must_agree(tmp_path):
     assert agreeing.pii_key == b"f" * 40
     with pytest.raises(SettingsError, match="both set and hold different keys"):
         load_settings({"FUGOU_PII_KEY": "e" * 40, "FUGOU_PII_KEY_FILE": str(key_file)})
+
+
+def test_the_check_command_says_what_is_wrong_in_one_line(tmp_path, monkeypatch, capsys):
+    from ingestion import settings as settings_module
+
+    monkeypatch.delenv("FUGOU_PII_KEY", raising=False)
+    monkeypatch.delenv("FUGOU_PII_KEY_FILE", raising=False)
+    monkeypatch.setenv("FUGOU_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("FUGOU_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    assert settings_module.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("settings: no PII key") and err.count("\n") == 1
+    monkeypatch.setenv("FUGOU_PII_KEY", "k" * 40)
+    assert settings_module.main([]) == 2
+    err = capsys.readouterr().err
+    assert "landing folder" in err and "does not exist" in err and err.count("\n") == 1
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "landing" / "ExportOrderList201903051200.csv").write_text("x")
+    assert settings_module.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("settings OK") and "(1 files)" in out and "k" * 40 not in out
+    assert not (tmp_path / "warehouse.duckdb").exists()

@@ -96,6 +96,11 @@ def top_api_increments(context: dg.AssetExecutionContext):
 )
 def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     settings = warehouse.settings()
+    if not settings.landing_dir.is_dir():  # before the warehouse file is made: none is left
+        raise dg.Failure(
+            description=f"the landing folder {settings.landing_dir} does not exist: set "
+            "FUGOU_LANDING_DIR to the folder the exports are dropped into"
+        )
     with warehouse.connect() as con:
         report = load_landing(
             con, settings.landing_dir, settings.pii_key, settle_seconds=settings.settle_seconds
