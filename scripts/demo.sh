@@ -5,19 +5,7 @@ source "$(dirname "$0")/env.sh"
 "$FUGOU_ROOT/scripts/setup.sh"
 cd "$FUGOU_ROOT"
 
-DEMO="$FUGOU_HOME/demo"
-export FUGOU_LANDING_DIR="${FUGOU_LANDING_DIR:-$DEMO/landing}"
-export FUGOU_WAREHOUSE="${FUGOU_WAREHOUSE:-$FUGOU_HOME/warehouse.duckdb}"
-export FUGOU_PII_KEY_FILE="${FUGOU_PII_KEY_FILE:-$FUGOU_HOME/pii.key}"
-export FUGOU_AS_OF="${FUGOU_AS_OF:-2026-10-31}"  # the demo shop's last day, so runs repeat exactly
-export FUGOU_GROUND_TRUTH="${FUGOU_GROUND_TRUTH:-$DEMO/ground_truth}"  # identity quality is measured
-export FUGOU_SETTLE_SECONDS="${FUGOU_SETTLE_SECONDS:-0}"  # the generator's files are written whole
-
-if [ ! -d "$FUGOU_LANDING_DIR" ] || [ -z "$(ls -A "$FUGOU_LANDING_DIR")" ]; then
-  echo "== writing the demo shop's exports to $FUGOU_LANDING_DIR"
-  python -m ingestion.demo --landing "$FUGOU_LANDING_DIR" --truth "$DEMO/ground_truth" \
-    --key-file "$FUGOU_PII_KEY_FILE"
-fi
+source "$FUGOU_ROOT/scripts/demo_env.sh"
 
 python -m ingestion.settings  # a missing key or folder stops here, in one line
 echo "== running the nightly job"

@@ -20,7 +20,5 @@ fi
 site_packages="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 echo "$FUGOU_ROOT" > "$site_packages/fugou.pth"
 
-mkdir -p "$DAGSTER_HOME"
-cp dagster_project/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 echo "== preparing the dbt manifest"
 (cd dbt_project && dbt parse --profiles-dir "$FUGOU_ROOT" --quiet)
