@@ -32,3 +32,24 @@ def test_a_dagster_home_of_ones_own_wins(tmp_path):
         tmp_path, FUGOU_WAREHOUSE=str(tmp_path / "shop.duckdb"), DAGSTER_HOME=str(own)
     )
     assert home == str(own) and (own / "dagster.yaml").exists()
+
+
+def test_the_duckdb_shell_the_readme_uses_is_installed(tmp_path):
+    import sys
+    from pathlib import Path
+
+    import duckdb
+
+    bi = tmp_path / "bi.duckdb"
+    with duckdb.connect(str(bi)) as con:
+        con.execute("create table t as select 42 as answer")
+    shell = Path(sys.executable).with_name("duckdb")
+    done = subprocess.run(
+        [str(shell), "-readonly", "-csv", str(bi), "select answer from t"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["answer", "42"]
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert 'duckdb -readonly .fugou/warehouse_bi.duckdb "select' in readme
