@@ -8,6 +8,22 @@ cd "$FUGOU_ROOT"
 source "$FUGOU_ROOT/scripts/demo_env.sh"
 
 python -m ingestion.settings  # a missing key or folder stops here, in one line
-echo "== running the nightly job"
-dagster job execute -m dagster_project.definitions -j nightly
+mkdir -p "$FUGOU_HOME/logs"
+log="$FUGOU_HOME/logs/nightly-$(date +%Y%m%d-%H%M%S).log"
+echo "== running the nightly job (one line per step; the full log: $log)"
+# Dagster's debug events and dbt's progress go to the log; the terminal gets each step's end,
+# the loader's count and the run's outcome
+set +e
+dagster job execute -m dagster_project.definitions -j nightly > "$log" 2>&1 &
+job=$!
+tail -n +1 -f "$log" --pid "$job" \
+  | grep --line-buffered -E 'STEP_SUCCESS|STEP_FAILURE|files loaded|RUN_SUCCESS|RUN_FAILURE' \
+  | sed -u -E 's/^[0-9-]+ ([0-9:]+) .* - (STEP_SUCCESS|STEP_FAILURE|RUN_SUCCESS|RUN_FAILURE) - /\1 /; s/^[0-9-]+ ([0-9:]+) .* - raw_tables - /\1 /'
+wait "$job"
+status=$?
+set -e
+if [ "$status" -ne 0 ]; then
+  echo "== the nightly job failed (exit $status); the full log is $log" >&2
+  exit "$status"
+fi
 python -m dagster_project.summary
