@@ -248,7 +248,9 @@ def _as_utf8(piece: bytes, encoding: str, first_line: int, bad: list[BadLine]) -
             bad.append(
                 BadLine(number, f"line cannot be decoded as {encoding}: {exc.reason}", shown)
             )
-            lines.append(b"")
+            # A lone CR in it still ends a line for the Python reader (_lines): one is kept, so
+            # the vectorised path's lone-CR test sends the file the Python way, as for any line.
+            lines.append(b"\r-" if b"\r" in raw.rstrip(b"\r") else b"")
     return b"\n".join(lines)
 
 
