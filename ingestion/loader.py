@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -168,6 +169,39 @@ class LoadReport:
         return sum(f.rows_quarantined for f in self.files)
 
 
+@dataclass
+class LoadProgress:
+    """Where a load stands after a file: for a progress line or bar (by bytes, which is what
+    takes the time)."""
+
+    files_total: int
+    bytes_total: int
+    files_done: int = 0
+    bytes_done: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    last: FileResult | None = None
+
+    def after(self, result: FileResult, size: int) -> LoadProgress:
+        self.files_done += 1
+        self.bytes_done += size
+        self.rows_loaded += result.rows_loaded
+        self.rows_quarantined += result.rows_quarantined
+        self.last = result
+        return self
+
+    def line(self) -> str:
+        """`[3/80] 订单报表-2026-10.csv: loaded, 1,234 rows (12%)`"""
+        last = self.last
+        share = self.bytes_done / self.bytes_total if self.bytes_total else 1.0
+        said = f"[{self.files_done}/{self.files_total}] "
+        if last is not None:
+            said += f"{last.source_file}: {last.status}, {last.rows_loaded:,} rows"
+            if last.rows_quarantined:
+                said += f", {last.rows_quarantined:,} quarantined"
+        return said + f" ({share:.0%} of the bytes)"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -265,6 +299,7 @@ def load_landing(
     workers: int | None = None,
     rules_file: Path = RULES_FILE,
     settle_seconds: float = 0,
+    progress: Callable[[LoadProgress], None] | None = None,
 ) -> LoadReport:
     """Load every new file in the landing folder, oldest name first.
 
@@ -274,6 +309,7 @@ def load_landing(
     A file changed less than `settle_seconds` ago is still being copied: it is left for a later
     run (status waiting), never loaded half-written and again when complete.
     A key other than the warehouse's stops the load before anything is read (`key_fingerprint.py`).
+    `progress` hears of each new file as it is committed (a long load was silent for 40 s).
     """
     check_key(con, pii_key)
     ensure_raw_schema(con)
@@ -328,8 +364,13 @@ def load_landing(
     with tempfile.TemporaryDirectory(prefix="fugou-load-") as spool_dir, _bulk_load_settings(con):
         threads = max(1, (os.cpu_count() or 1) // workers)
         jobs = [(path, name, sha, pii_key, Path(spool_dir), threads) for path, name, sha in pending]
-        for job, prepared in zip(jobs, _prepared(jobs, workers), strict=True):
-            report.files.append(_commit_isolated(con, job, prepared, loaded_at, sealer, tombstones))
+        sizes = [path.stat().st_size for path, _, _ in pending]
+        done = LoadProgress(files_total=len(jobs), bytes_total=sum(sizes))
+        for job, size, prepared in zip(jobs, sizes, _prepared(jobs, workers), strict=True):
+            result = _commit_isolated(con, job, prepared, loaded_at, sealer, tombstones)
+            report.files.append(result)
+            if progress is not None:
+                progress(done.after(result, size))
     # The identity rules hold pseudonymised values, so they are written where the key is: here.
     write_rules(con, read_rules(rules_file), pii_key)
     for result in report.files:
@@ -999,6 +1040,35 @@ class _QuarantineWriter:
         self.moved += moved
 
 
+@contextlib.contextmanager
+def _progress_printer():
+    """A bar by bytes on a terminal (tqdm, which Dagster already brings); a line per file when
+    the output goes to a file or a pipe, where a bar's redraws would be noise."""
+    import sys
+
+    from tqdm import tqdm
+
+    if not sys.stderr.isatty():
+        yield lambda done: print(done.line(), flush=True)
+        return
+    bar: tqdm | None = None
+
+    def show(done: LoadProgress) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=done.bytes_total, unit="B", unit_scale=True, desc="loading")
+        bar.update(done.bytes_done - bar.n)
+        bar.set_postfix_str(
+            f"{done.files_done}/{done.files_total} files, {done.rows_loaded:,} rows"
+        )
+
+    try:
+        yield show
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m ingestion.loader`: load the landing folder into the warehouse without Dagster
     (the nightly job's `raw_tables` step does the same), one line per file."""
@@ -1019,19 +1089,20 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if not settings.landing_dir.is_dir():
             raise SettingsError(f"the landing folder {settings.landing_dir} does not exist")
-        with duckdb.connect(str(settings.warehouse)) as con:
+        with duckdb.connect(str(settings.warehouse)) as con, _progress_printer() as progress:
             report = load_landing(
                 con,
                 settings.landing_dir,
                 settings.pii_key,
                 settle_seconds=settings.settle_seconds,
+                progress=progress,
             )
     except (SettingsError, KeyMismatchError) as exc:
         print(f"loader: {exc}", file=sys.stderr)
         return 2
     for result in report.files:
-        if result.status == "skipped":
-            continue
+        if result.status in ("skipped", "loaded") and not result.message:
+            continue  # the progress said it
         print(
             f"{result.source_file}: {result.status}, {result.rows_loaded:,} rows loaded, "
             f"{result.rows_quarantined:,} quarantined"

@@ -36,8 +36,32 @@ def test_it_loads_and_says_what_became_of_each_file(env, warehouse, capsys):
     write_export(env / "landing" / "ExportOrderList201903051200.csv", ORDERS_2018, [ORDER_ROW])
     assert loader.main([]) == 0
     out = capsys.readouterr().out
-    assert "ExportOrderList201903051200.csv: loaded, 1 rows loaded, 0 quarantined" in out
+    # not a terminal here: a progress line per file instead of a bar
+    assert "[1/1] ExportOrderList201903051200.csv: loaded, 1 rows (100% of the bytes)" in out
     assert "1 files loaded, 0 skipped" in out
     assert query(warehouse, "select count(*) from raw.taobao_orders") == [(1,)]
     assert loader.main([]) == 0
     assert "0 files loaded, 1 skipped" in capsys.readouterr().out
+
+
+def test_progress_is_told_after_each_file_in_order(env, warehouse):
+    import duckdb
+
+    rows = [
+        ORDER_ROW,
+        {**ORDER_ROW, "订单编号": "3500000000000002", "主订单编号": "3500000000000002"},
+    ]
+    write_export(env / "landing" / "ExportOrderList201903051200.csv", ORDERS_2018, rows[:1])
+    write_export(env / "landing" / "ExportOrderList201903061200.csv", ORDERS_2018, rows)
+    heard = []
+    with duckdb.connect(str(warehouse)) as con:
+        loader.load_landing(
+            con,
+            env / "landing",
+            PII_KEY,
+            progress=lambda p: heard.append(
+                (p.files_done, p.files_total, p.rows_loaded, p.bytes_done, p.bytes_total)
+            ),
+        )
+    assert [h[:3] for h in heard] == [(1, 2, 1), (2, 2, 3)]
+    assert heard[0][3] < heard[1][3] == heard[1][4]
