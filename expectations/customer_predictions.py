@@ -3,7 +3,11 @@ probabilities, expectations grow with the horizon, money is not negative, bands 
 
 from __future__ import annotations
 
-import great_expectations as gx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # GX takes 3 s to import: only a check that runs pays it
+    import great_expectations as gx
+
 
 COLUMNS = (
     "customer_id, p_alive, churn_probability, expected_purchases_30d, expected_purchases_90d, "
@@ -16,6 +20,8 @@ CHURN_RISK_BANDS = ["low", "medium", "high", "very_high"]
 
 
 def expectations() -> list[gx.expectations.Expectation]:
+    import great_expectations as gx
+
     found: list[gx.expectations.Expectation] = [
         gx.expectations.ExpectColumnValuesToBeUnique(column="customer_id"),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="customer_id"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
+from typing import TYPE_CHECKING
 
 from expectations.rfm import RFM_GROUPS_CN
+
+if TYPE_CHECKING:  # GX takes 3 s to import: only a check that runs pays it
+    import great_expectations as gx
 
 COLUMNS = (
     "customer_id, purchase_count, order_count, net_revenue_amount, refund_amount, "
@@ -15,6 +18,8 @@ SUITE_NAME = "dim_customers"
 
 
 def expectations() -> list[gx.expectations.Expectation]:
+    import great_expectations as gx
+
     found: list[gx.expectations.Expectation] = []
     found.append(gx.expectations.ExpectColumnValuesToBeUnique(column="customer_id"))
     found.append(gx.expectations.ExpectColumnValuesToNotBeNull(column="customer_id"))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import great_expectations as gx
 import pandas as pd
-from great_expectations.data_context.types.base import ProgressBarsConfig
+
+if TYPE_CHECKING:  # GX takes 3 s to import: only a check that runs pays it
+    import great_expectations as gx
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ def validate(
     key: str | None = None,
 ) -> SuiteOutcome:
     """GX needs its context before a suite can be assembled, so the suite is built here."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     suite = gx.ExpectationSuite(name=name)

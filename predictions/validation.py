@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from predictions import bgnbd, occasions
 
@@ -127,6 +126,9 @@ def chart_png(validation: HoldoutValidation) -> bytes:
     """Predicted and actual holdout purchases per customer by calibration repeat purchases."""
     rows = validation.by_bucket[validation.by_bucket["bucket_number"] > 0]
     # A bare Figure renders with the Agg canvas: no display and no pyplot state to clean up.
+    # Imported here: matplotlib costs every process that loads the definitions a second.
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(7, 4), dpi=100)
     ax = fig.subplots()
     labels = rows["calibration_repeat_purchases"]
