@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Set up, write the demo shop's exports, and run the nightly job headless on the embedded DuckDB.
+# Arguments go to python -m dagster_project.nightly (--rebuild: build even when nothing is new).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 "$FUGOU_ROOT/scripts/setup.sh"
@@ -12,12 +13,12 @@ mkdir -p "$FUGOU_HOME/logs"
 log="$FUGOU_HOME/logs/nightly-$(date +%Y%m%d-%H%M%S).log"
 echo "== running the nightly job (one line per step; the full log: $log)"
 # Dagster's debug events and dbt's progress go to the log; the terminal gets each step's end,
-# the loader's count and the run's outcome
+# the loader's progress and counts, "nothing new" when nothing is, and the run's outcome
 set +e
-dagster job execute -m dagster_project.definitions -j nightly > "$log" 2>&1 &
+python -m dagster_project.nightly "$@" > "$log" 2>&1 &
 job=$!
 tail -n +1 -f "$log" --pid "$job" \
-  | grep --line-buffered -E 'STEP_SUCCESS|STEP_FAILURE|files loaded|RUN_SUCCESS|RUN_FAILURE' \
+  | grep --line-buffered -E 'STEP_SUCCESS|STEP_FAILURE|raw_tables - (loading:|nothing new|[0-9]+ files loaded)|RUN_SUCCESS|RUN_FAILURE|^nightly: ' \
   | sed -u -E 's/^[0-9-]+ ([0-9:]+) .* - (STEP_SUCCESS|STEP_FAILURE|RUN_SUCCESS|RUN_FAILURE) - /\1 /; s/^[0-9-]+ ([0-9:]+) .* - raw_tables - /\1 /'
 wait "$job"
 status=$?

@@ -20,5 +20,10 @@ fi
 site_packages="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 echo "$FUGOU_ROOT" > "$site_packages/fugou.pth"
 
-echo "== preparing the dbt manifest"
-(cd dbt_project && dbt parse --profiles-dir "$FUGOU_ROOT" --quiet)
+# Dagster reads the manifest when it loads the code; parse again only when a dbt file changed
+manifest=dbt_project/target/manifest.json
+if [ ! -f "$manifest" ] || [ -n "$(find dbt_project profiles.yml -path dbt_project/target -prune \
+    -o -path dbt_project/logs -prune -o -type f -newer "$manifest" -print -quit)" ]; then
+  echo "== preparing the dbt manifest"
+  (cd dbt_project && dbt parse --profiles-dir "$FUGOU_ROOT" --quiet)
+fi

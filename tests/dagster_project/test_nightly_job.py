@@ -1,5 +1,6 @@
-"""The whole nightly job on a small demo shop, twice: everything materialises, every check
-passes, and the second run on the same files changes nothing."""
+"""The whole nightly job on a small demo shop: everything materialises, every check passes, a
+second night on the same files has nothing new and skips the build, and a rebuild on them
+changes nothing."""
 
 import datetime as dt
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from dagster_project.definitions import defs
+from dagster_project.nightly import run_config
 from ingestion.demo.erp_exports import store_order_no
 from ingestion.demo.exports import write_exports, write_ground_truth
 from ingestion.demo.shop import ShopParams, build_shop
@@ -36,9 +38,11 @@ MART_TABLES = [
 ]
 
 
-def _run_nightly() -> dg.ExecuteInProcessResult:
+def _run_nightly(instance: dg.DagsterInstance, rebuild: bool = False) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def("nightly")
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    return job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config(rebuild)
+    )
 
 
 def _marts(warehouse) -> dict[str, list]:
@@ -57,14 +61,17 @@ def demo_env(tmp_path_factory):
         mp.setenv("FUGOU_WAREHOUSE", str(root / "warehouse.duckdb"))
         mp.setenv("FUGOU_PII_KEY", NIGHTLY_KEY)
         mp.setenv("FUGOU_AS_OF", "2026-10-31")
-        first = _run_nightly()
+        instance = dg.DagsterInstance.ephemeral()
+        first = _run_nightly(instance)
         first_marts = _marts(root / "warehouse.duckdb")
-        second = _run_nightly()
-        yield shop, root / "warehouse.duckdb", first, first_marts, second
+        quiet = _run_nightly(instance)
+        quiet_log = [entry.user_message for entry in instance.all_logs(quiet.run_id)]
+        second = _run_nightly(instance, rebuild=True)
+        yield shop, root / "warehouse.duckdb", first, first_marts, second, (quiet, quiet_log)
 
 
 def test_every_asset_materialises_and_every_check_passes(demo_env):
-    shop, warehouse, first, _, _ = demo_env
+    shop, warehouse, first, *_ = demo_env
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
     assert {
@@ -185,7 +192,7 @@ def test_marts_match_the_generated_shop(demo_env):
 
 
 def test_asset_metadata_has_row_counts_and_previews(demo_env):
-    _, _, first, _, _ = demo_env
+    _, _, first, *_ = demo_env
     by_key = {
         e.asset_key.to_user_string(): e.materialization.metadata
         for e in first.get_asset_materialization_events()
@@ -205,11 +212,30 @@ def test_bi_copy_holds_the_marts(demo_env):
 
 
 def test_second_run_on_the_same_files_changes_nothing(demo_env):
-    _, warehouse, _, first_marts, second = demo_env
+    _, warehouse, _, first_marts, second, _ = demo_env
     assert second.success
     assert _marts(warehouse) == first_marts
     ledger = query(warehouse, "select count(*), count(distinct file_sha256) from raw.file_ledger")
     assert ledger[0][0] == ledger[0][1]
+
+
+def test_a_night_with_nothing_new_skips_the_build_and_says_so(demo_env):
+    _, warehouse, first, first_marts, second, (quiet, quiet_log) = demo_env
+    assert quiet.success
+    built = {e.asset_key.to_user_string() for e in quiet.get_asset_materialization_events()}
+    # the load step ran, found no file, and nothing after it was materialised
+    assert not any(key.startswith(("raw/", "marts/", "published/")) for key in built)
+    skipped = {e.step_key for e in quiet.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert {"fugou_dbt_models", "customer_value_predictions", "published__bi_marts"} <= skipped
+    assert any("nothing new since the build published at" in m for m in quiet_log)
+    # the rebuild asked for afterwards did build, from the same inputs
+    fingerprints = [
+        e.materialization.metadata["build_fingerprint"].value
+        for run in (first, second)
+        for e in run.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["published", "bi_marts"])
+    ]
+    assert len(fingerprints) == 2 and fingerprints[0] == fingerprints[1]
 
 
 def test_predictions_cover_every_buyer_and_are_published(demo_env):
@@ -265,7 +291,7 @@ def test_no_personal_data_in_run_storage_bi_copy_or_warehouse_file(demo_env):
     nicks, kept in the warehouse for the outbox, are in neither the BI copy nor the events."""
     from dagster._serdes import serialize_value
 
-    shop, warehouse, first, _, second = demo_env
+    shop, warehouse, first, _, second, _ = demo_env
     values = _personal_values(shop)
     assert all(len(found) > 50 for found in values.values())
     for run in (first, second):
@@ -536,3 +562,4 @@ def test_rekeying_keeps_every_customer_id_and_leaves_no_old_pseudonym(demo_env, 
         load_landing(con, landing, new_key)  # every file already loaded: skipped, no error
         with pytest.raises(KeyMismatchError):
             load_landing(con, landing, old_key)
+

@@ -1,10 +1,17 @@
 """Landed export files → the raw schema, through the one loader."""
 
+import time
+
 import dagster as dg
 
+from dagster_project.defs.shared.build_inputs import (
+    FINGERPRINT_METADATA,
+    build_fingerprint,
+    unchanged_since,
+)
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
 from ingestion.identity_rules import RULE_TABLES
-from ingestion.loader import load_landing
+from ingestion.loader import LoadProgress, LoadReport, load_landing
 from ingestion.settings import load_settings
 from ingestion.sources import RAW_TABLES as SOURCE_TABLES
 from ingestion.top_pull import TopClient, credentials_from_env, pull
@@ -80,6 +87,14 @@ def top_api_increments(context: dg.AssetExecutionContext):
     yield dg.AssetCheckResult(check_name=TOP_PULL_CHECK, passed=True)
 
 
+class LoadConfig(dg.Config):
+    """Launchpad settings of the load step."""
+
+    # Build the models, predictions and BI copy even when nothing is new since the last
+    # published build (after a model was rebuilt by hand, say).
+    rebuild: bool = False
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -88,13 +103,15 @@ def top_api_increments(context: dg.AssetExecutionContext):
             group_name="ingestion",
             kinds={"duckdb", "python"},
             deps=[top_api_increments],
+            # not materialised on a night with nothing new: everything downstream is skipped
+            skippable=True,
         )
         for table, description in RAW_TABLES.items()
     ],
     pool=WAREHOUSE_POOL,
     description="Load new files from the landing folder into raw tables; bad rows to quarantine.",
 )
-def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
+def raw_tables(context: dg.AssetExecutionContext, config: LoadConfig, warehouse: Warehouse):
     settings = warehouse.settings()
     if not settings.landing_dir.is_dir():  # before the warehouse file is made: none is left
         raise dg.Failure(
@@ -103,21 +120,29 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
         )
     with warehouse.connect() as con:
         report = load_landing(
-            con, settings.landing_dir, settings.pii_key, settle_seconds=settings.settle_seconds
+            con,
+            settings.landing_dir,
+            settings.pii_key,
+            settle_seconds=settings.settle_seconds,
+            progress=_ProgressLog(context.log),
         )
-        for result in report.files:
-            if result.status in ("rejected", "failed", "waiting") or result.unknown_columns:
-                context.log.warning(f"{result.source_file}: {result.message}")
-        context.log.info(
-            f"{report.count('loaded')} files loaded, {report.count('skipped')} skipped, "
-            f"{report.count('rejected')} rejected, {report.count('failed')} failed, "
-            f"{report.count('waiting')} still being copied; "
-            f"{report.rows_loaded} rows loaded, {report.rows_quarantined} quarantined"
-        )
+        _log_report(context, report)
+        fingerprint = build_fingerprint(con, settings, warehouse.as_of(context))
+        same = None if config.rebuild else unchanged_since(context.instance, fingerprint, settings)
+        if same is not None:
+            run_id, published_at = same
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(published_at))
+            context.log.info(
+                f"nothing new since the build published at {when} (run {run_id[:8]}): no file "
+                "landed, same day, same code; the marts and the BI copy stand, so the models, "
+                "predictions and publishing are skipped (launch with rebuild: true to build)"
+            )
+            return
         for table in RAW_TABLES:
             metadata = table_metadata(con, "raw", table)
             if table == "file_ledger":
                 metadata |= {
+                    FINGERPRINT_METADATA: fingerprint,
                     "files_loaded_this_run": report.count("loaded"),
                     "files_rejected_this_run": report.count("rejected"),
                     "files_failed_this_run": report.count("failed"),
@@ -128,3 +153,40 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
                     ),
                 }
             yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)
+
+
+def _log_report(context: dg.AssetExecutionContext, report: LoadReport) -> None:
+    for result in report.files:
+        if result.status in ("rejected", "failed", "waiting") or result.unknown_columns:
+            context.log.warning(f"{result.source_file}: {result.message}")
+    context.log.info(
+        f"{report.count('loaded')} files loaded, {report.count('skipped')} skipped, "
+        f"{report.count('rejected')} rejected, {report.count('failed')} failed, "
+        f"{report.count('waiting')} still being copied; "
+        f"{report.rows_loaded:,} rows loaded, {report.rows_quarantined:,} quarantined"
+    )
+
+
+class _ProgressLog:
+    """Each loaded file in the run's debug log; a `loading …` line at info level every tenth of
+    the bytes or 10 s, so the terminal shows a long load moving without a line per file."""
+
+    def __init__(self, log, every_seconds: float = 10.0) -> None:
+        self.log = log
+        self.every_seconds = every_seconds
+        self.last_said = time.monotonic()
+        self.last_tenth = 0
+
+    def __call__(self, done: LoadProgress) -> None:
+        self.log.debug(done.line())
+        tenth = done.bytes_done * 10 // max(done.bytes_total, 1)
+        now = time.monotonic()
+        if done.files_done == done.files_total:
+            return  # the report's line follows
+        if tenth > self.last_tenth or now - self.last_said >= self.every_seconds:
+            self.log.info(
+                f"loading: {done.files_done}/{done.files_total} files, "
+                f"{done.rows_loaded:,} rows, {done.bytes_done / max(done.bytes_total, 1):.0%} "
+                "of the bytes"
+            )
+            self.last_tenth, self.last_said = tenth, now

@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 import psycopg2
 
+from dagster_project.defs.shared.build_inputs import FINGERPRINT_METADATA, built_in_run
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 from dagster_project.defs.transform.project import MANIFEST_PATH
 from ingestion.publish import PUBLISHED_SCHEMA, publish_marts, publish_marts_postgres
@@ -39,9 +40,12 @@ MARTS = published_marts()
     pool=WAREHOUSE_POOL,
     description="Copy of the marts schema in FUGOU_PUBLISHED_WAREHOUSE, for BI tools to open.",
 )
-def bi_marts(warehouse: Warehouse) -> dg.MaterializeResult:
+def bi_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     settings = warehouse.settings()
     nicks = "published" if settings.publish_nicks else "keyed handles"
+    # what this copy was built from: a later night with the same inputs has nothing new
+    fingerprint = built_in_run(context.instance, context.run_id)
+    built_from = {FINGERPRINT_METADATA: fingerprint} if fingerprint else {}
     if settings.dbt_target == "postgres":  # BI reads the server: the `published` schema
         counts = publish_marts_postgres(
             settings.postgres_dsn, settings.pii_key, publish_nicks=settings.publish_nicks
@@ -51,6 +55,7 @@ def bi_marts(warehouse: Warehouse) -> dg.MaterializeResult:
                 "schema": PUBLISHED_SCHEMA,
                 "tables": dg.MetadataValue.json(counts),
                 "nicks": nicks,
+                **built_from,
             }
         )
     target = settings.published_warehouse
@@ -61,6 +66,7 @@ def bi_marts(warehouse: Warehouse) -> dg.MaterializeResult:
             "path": dg.MetadataValue.path(str(target)),
             "tables": dg.MetadataValue.json(counts),
             "nicks": nicks,
+            **built_from,
         }
     )
 
