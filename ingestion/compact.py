@@ -14,6 +14,7 @@ import duckdb
 
 from ingestion.erasure import compact_duckdb
 from ingestion.settings import SettingsError, load_settings
+from ingestion.warehouse import WarehouseInUseError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,10 +28,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"compact: {exc}", file=sys.stderr)
         return 2
     except duckdb.IOException as exc:
-        print(
-            f"compact: the warehouse is in use ({exc}); run it when no run is writing",
-            file=sys.stderr,
+        settings = load_settings()
+        in_use = WarehouseInUseError.raised_by(
+            exc, settings.warehouse, settings.published_warehouse
         )
+        print(f"compact: {in_use}", file=sys.stderr)
         return 2
     print(f"{warehouse}: rewritten, {before:,} -> {warehouse.stat().st_size:,} bytes")
     return 0

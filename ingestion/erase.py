@@ -40,6 +40,7 @@ from ingestion.erasure import (
 from ingestion.key_fingerprint import KeyMismatchError, check_key_read_only
 from ingestion.publish import publish_marts
 from ingestion.settings import SettingsError, load_settings
+from ingestion.warehouse import WarehouseInUseError
 
 
 def run_erasure(
@@ -138,10 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"erase: {exc}", file=sys.stderr)
         return 2
     except duckdb.IOException as exc:
-        print(
-            f"erase: the warehouse is in use ({exc}); run it when no run is writing",
-            file=sys.stderr,
+        settings = load_settings()
+        in_use = WarehouseInUseError.raised_by(
+            exc, settings.warehouse, settings.published_warehouse
         )
+        print(f"erase: {in_use}", file=sys.stderr)
         return 2
     _print(report, args.dry_run)
     return 1 if report.values_found_in_bytes else 0

@@ -45,6 +45,7 @@ import duckdb
 from ingestion.prepare import hmac_pads, hmac_sql, pseudonymise
 from ingestion.sealing import Sealer
 from ingestion.sources.values import parse_phone
+from ingestion.warehouse import Db
 
 RAW = "raw"
 # Per raw table: (SQL over the raw row, kind). A row goes when any of its keys is the person's.
@@ -153,7 +154,9 @@ SWEEP_COLUMNS = {
 # Lists of ids kept as text (identity_changes.old_customer_ids).
 SWEEP_LIST_COLUMNS = {"old_customer_ids": "customer"}
 NOT_SWEPT_SCHEMAS = {RAW, "reference", "information_schema", "pg_catalog", "pg_toast"}
-_SINCE = re.compile(r" \(since \d{4}-\d{2}-\d{2}\)$")
+# An identifier handed over to another person is kept as "<value> (since <day>)" (dbt's
+# int_identifier_observations): its bare value is what the person's records carry.
+SINCE_SUFFIX = re.compile(r"( \(since \d{4}-\d{2}-\d{2}\))$")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1\d{2}[- ]?\d{4}[- ]?\d{4})(?!\d)")
 
 TOMBSTONES_DDL = f"""
@@ -379,62 +382,8 @@ class Person:
         return {v for v in found | self.clear_phones if len(v) >= 4}
 
 
-class _Db:
-    """The few statements erasure needs, on DuckDB or on PostgreSQL (psycopg2)."""
-
-    def __init__(self, con) -> None:
-        self.con = con
-        self.is_duckdb = isinstance(con, duckdb.DuckDBPyConnection)
-
-    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
-        if self.is_duckdb:
-            return self.con.execute(sql, params or []).fetchall()
-        with self.con.cursor() as cur:
-            cur.execute(*self._pg(sql, params))
-            return cur.fetchall() if cur.description else []
-
-    def execute(self, sql: str, params: list | None = None) -> int:
-        if self.is_duckdb:
-            result = self.con.execute(sql, params or []).fetchall()
-            return int(result[0][0]) if result else 0  # a delete answers with its count
-        with self.con.cursor() as cur:
-            cur.execute(*self._pg(sql, params))
-            return cur.rowcount
-
-    @staticmethod
-    def _pg(sql: str, params: list | None) -> tuple:
-        """psycopg2 spells placeholders %s, so a literal % (LIKE) is %% when there are any."""
-        if not params:
-            return (sql,)
-        return sql.replace("%", "%%").replace("?", "%s"), params
-
-    def insert_many(self, table: str, rows: list[tuple]) -> None:
-        if not rows:
-            return
-        marks = ", ".join("?" for _ in rows[0])
-        if self.is_duckdb:
-            self.con.executemany(f"insert into {table} values ({marks})", rows)
-        else:
-            with self.con.cursor() as cur:
-                cur.executemany(f"insert into {table} values ({marks.replace('?', '%s')})", rows)
-
-    def has_table(self, schema: str, table: str) -> bool:
-        return bool(
-            self.rows(
-                "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
-                [schema, table],
-            )
-        )
-
-    def columns(self, schema: str, table: str) -> list[str]:
-        return [
-            name
-            for (name,) in self.rows(
-                "select column_name from information_schema.columns "
-                "where table_schema = ? and table_name = ?",
-                [schema, table],
-            )
-        ]
+class _Db(Db):
+    """The warehouse as erasure sees it: every table it may sweep, and the person's values."""
 
     def base_tables(self) -> list[tuple[str, str]]:
         catalog = "current_database()" if self.is_duckdb else "current_catalog"
@@ -538,7 +487,7 @@ def _add_identifiers(db: _Db, person: Person) -> None:
         theirs[kind].add(value)
         person.values["identifier"].add(value)
     # the same values (or a later holder's `<value> (since …)`) with anyone else
-    db.load_values({"identifier": {_SINCE.sub("", v) for _, v in rows}})
+    db.load_values({"identifier": {SINCE_SUFFIX.sub("", v) for _, v in rows}})
     held_by_others = defaultdict(set)
     for kind, value, customer in db.rows(
         f"select identifier_type, identifier_value, customer_id from {grouped} "
@@ -546,13 +495,13 @@ def _add_identifiers(db: _Db, person: Person) -> None:
         "(select value from fugou_erasure_values)"
     ):
         if customer is None or customer not in person.customer_ids:
-            held_by_others[kind].add(_SINCE.sub("", value))
+            held_by_others[kind].add(SINCE_SUFFIX.sub("", value))
     for kind, values in theirs.items():
         raw_kind = IDENTIFIER_KINDS.get(kind)
         if raw_kind is None:
             continue
         for value in values:
-            if _SINCE.search(value) or value in held_by_others[kind]:
+            if SINCE_SUFFIX.search(value) or value in held_by_others[kind]:
                 continue
             person.exclusive[raw_kind].add(value)
 

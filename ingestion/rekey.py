@@ -30,7 +30,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.erasure import RAW, compact_duckdb
+from ingestion.erasure import RAW, SINCE_SUFFIX, compact_duckdb
 from ingestion.identity_rules import RULES_FILE, read_rules, write_rules
 from ingestion.key_fingerprint import (
     KeyMismatchError,
@@ -61,7 +60,6 @@ PHONE_NAME_COLUMNS = {
     "top_trades": ("receiver_mobile_hmac", "receiver_name_hmac"),
     "erp_order_lines": ("receiver_mobile_hmac", "receiver_name_hmac"),
 }
-_SINCE = re.compile(r"( \(since \d{4}-\d{2}-\d{2}\))$")
 NODE_TABLES = (
     ("intermediate", "int_customer_id_assignments", ("node_key", "component_key")),
     ("marts", "identity_changes", ("caused_by_identifier",)),
@@ -160,8 +158,8 @@ def _map_node(node: str | None, pairs: dict[str, str]) -> str | None:
     kind, sep, value = node.partition(":")
     if not sep or not kind.endswith("_hmac"):
         return node
-    suffix = _SINCE.search(value)
-    bare = _SINCE.sub("", value)
+    suffix = SINCE_SUFFIX.search(value)
+    bare = SINCE_SUFFIX.sub("", value)
     if bare not in pairs:
         return None
     return f"{kind}:{pairs[bare]}{suffix.group(1) if suffix else ''}"
@@ -180,7 +178,7 @@ def _temp_map(con, name: str, pairs: list[tuple[str, str]]) -> None:
         con.unregister("_pairs")
 
 
-def _apply(con, scratch: str, pairs: dict[str, str], old_key: bytes, new_key: bytes) -> dict:
+def _apply(con, pairs: dict[str, str], old_key: bytes, new_key: bytes) -> dict:
     catalog = con.execute("select current_database()").fetchone()[0]
     con.execute(
         "create or replace temp table fugou_rekey_map (old_value varchar, new_value varchar)"
@@ -293,7 +291,7 @@ def rekey(
                 pairs = build_map(con, "rekey_scratch")
                 con.begin()
                 try:
-                    counts = _apply(con, "rekey_scratch", pairs, old_key, new_key)
+                    counts = _apply(con, pairs, old_key, new_key)
                     con.commit()
                 except Exception:
                     con.rollback()

@@ -13,8 +13,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import duckdb
 import pandas as pd
+
+from ingestion.warehouse import Db
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -65,15 +66,7 @@ def write_spreadsheet(frame: pd.DataFrame, path: Path) -> dict[str, int]:
 def unsafe_text_counts(con, schema: str) -> dict[str, int]:
     """`table.column` -> how many values of that text column a spreadsheet would run; `con` is
     a DuckDB connection or a psycopg2 one (the PostgreSQL target's `published` schema)."""
-    is_duckdb = isinstance(con, duckdb.DuckDBPyConnection)
-
-    def rows(sql: str, params: list | None = None) -> list[tuple]:
-        if is_duckdb:
-            return con.execute(sql, params or []).fetchall()
-        with con.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), params)
-            return cur.fetchall()
-
+    rows = Db(con).rows
     columns = rows(
         "select table_name, column_name from information_schema.columns where table_schema = ? "
         "and data_type in ('VARCHAR', 'text', 'character varying') order by 1, 2",

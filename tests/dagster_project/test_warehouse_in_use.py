@@ -8,11 +8,12 @@ import duckdb
 import pytest
 
 from dagster_project.defs.shared.warehouse import Warehouse, WarehouseInUseError
+from ingestion import compact, erase
 from tests.conftest import PII_KEY
 
 
 def test_a_reader_holding_the_file_is_named_and_the_published_copy_pointed_to(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, capsys
 ):
     warehouse = tmp_path / "warehouse.duckdb"
     duckdb.connect(str(warehouse)).close()
@@ -38,6 +39,12 @@ def test_a_reader_holding_the_file_is_named_and_the_published_copy_pointed_to(
         message = str(caught.value)
         assert f"process {holder.pid}" in message
         assert "must open the published copy at" in message and "bi.duckdb" in message
+        # the operator commands say the same, in one line
+        for command, argv in ((compact.main, []), (erase.main, ["--nick", "x", "--dry-run"])):
+            assert command(argv) == 2
+            said = capsys.readouterr().err
+            assert said.count("\n") == 1 and f"process {holder.pid}" in said, said
+            assert "must open the published copy at" in said
     finally:
         holder.kill()
         holder.wait()

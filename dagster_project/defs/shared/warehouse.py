@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -25,23 +24,10 @@ import psycopg2
 
 from ingestion.personal_data import masked_frame
 from ingestion.settings import Settings, load_settings, shop_day
+from ingestion.warehouse import WarehouseInUseError
 from predictions.tables import TableSpec
 
 WAREHOUSE_POOL = "duckdb_warehouse"
-
-
-class WarehouseInUseError(RuntimeError):
-    """Another process holds the warehouse file (DuckDB allows one): most often a BI tool or a
-    notebook opened it instead of the published copy."""
-
-    def __init__(self, path: Path, published: Path, cause: Exception) -> None:
-        holder = re.search(r"\(PID (\d+)\)", str(cause))
-        who = f"process {holder.group(1)}" if holder else "another process"
-        super().__init__(
-            f"the warehouse {path} is open in {who}, and DuckDB lets one process at a time use "
-            f"it: BI tools and notebooks must open the published copy at {published} instead. "
-            "Close it there and run again."
-        )
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -76,9 +62,7 @@ class Warehouse(dg.ConfigurableResource):
                 config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
             )
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            raise WarehouseInUseError(path, settings.published_warehouse, exc) from None
+            raise WarehouseInUseError.raised_by(exc, path, settings.published_warehouse) from None
         try:
             yield con
         finally:
