@@ -52,9 +52,8 @@ def _env(root: Path, landing: Path) -> dict[str, str]:
 
 
 def _nightly(env: dict[str, str], log: Path) -> subprocess.Popen:
-    dagster = Path(sys.executable).with_name("dagster")
     return subprocess.Popen(
-        [str(dagster), "job", "execute", "-m", "dagster_project.definitions", "-j", "nightly"],
+        [sys.executable, "-m", "dagster_project.nightly"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log.open("w"),

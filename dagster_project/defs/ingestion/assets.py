@@ -135,7 +135,8 @@ def raw_tables(context: dg.AssetExecutionContext, config: LoadConfig, warehouse:
             context.log.info(
                 f"nothing new since the build published at {when} (run {run_id[:8]}): no file "
                 "landed, same day, same code; the marts and the BI copy stand, so the models, "
-                "predictions and publishing are skipped (launch with rebuild: true to build)"
+                "predictions and publishing are skipped (to build anyway: --rebuild, or "
+                "rebuild: true in the launchpad)"
             )
             return
         for table in RAW_TABLES:
