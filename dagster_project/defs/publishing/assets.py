@@ -44,7 +44,7 @@ def bi_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mate
     settings = warehouse.settings()
     nicks = "published" if settings.publish_nicks else "keyed handles"
     # what this copy was built from: a later night with the same inputs has nothing new
-    fingerprint = built_in_run(context.instance, context.run_id)
+    fingerprint = built_in_run(context.instance, context.run.run_id)
     built_from = {FINGERPRINT_METADATA: fingerprint} if fingerprint else {}
     if settings.dbt_target == "postgres":  # BI reads the server: the `published` schema
         counts = publish_marts_postgres(
