@@ -35,6 +35,10 @@ MART_TABLES = [
     "customer_predictions",  # the model fits are deterministic
     "clv_model_params",
     "clv_holdout_validation",
+    # a rerun of the night keeps every stay, group and change
+    "audience_memberships",
+    "audience_changes",
+    "audience_summary",
 ]
 
 
@@ -82,6 +86,9 @@ def test_every_asset_materialises_and_every_check_passes(demo_env):
         "published/bi_marts",
         "marts/customer_predictions",
         "marts/clv_holdout_validation",
+        "marts/customer_audience_facts",
+        "marts/audience_memberships",
+        "marts/audience_summary",
     } <= materialized
     evaluations = [
         e.event_specific_data
@@ -236,6 +243,34 @@ def test_a_night_with_nothing_new_skips_the_build_and_says_so(demo_env):
         if e.asset_key == dg.AssetKey(["published", "bi_marts"])
     ]
     assert len(fingerprints) == 2 and fingerprints[0] == fingerprints[1]
+
+
+def test_audiences_are_built_after_the_predictions_with_stable_holdouts(demo_env):
+    _, warehouse, *_ = demo_env
+    summary = query(
+        warehouse,
+        "select audience_name, member_count, treatment_count, holdout_count, entered_count "
+        "from marts.audience_summary",
+    )
+    sizes = {name: (members, holdout) for name, members, _, holdout, _ in summary}
+    assert all(
+        members == treated + held and entered == members
+        for _, members, treated, held, entered in summary
+    )
+    assert sum(members for members, _ in sizes.values()) > 100
+    # the predictions were there when the rules ran: a rule on them selects someone
+    assert (
+        query(
+            warehouse,
+            "select count(*) from marts.customer_audience_facts where churn_probability is not null",
+        )[0][0]
+        > 0
+    )
+    # the shares hold roughly where an audience is large enough to tell (10% ± 6 points)
+    for name, (members, holdout) in sizes.items():
+        if members >= 200 and name != "top_tier_vip":
+            assert 0.04 <= holdout / members <= 0.16, name
+    assert sizes["top_tier_vip"][1] == 0
 
 
 def test_predictions_cover_every_buyer_and_are_published(demo_env):

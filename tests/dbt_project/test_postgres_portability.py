@@ -33,7 +33,12 @@ SERVER_DSN = pg_dsn()
 DSN = pg_dsn(DATABASE)
 AS_OF = "2026-10-31"
 MARTS = {
+    "audience_changes": "audience_name, customer_id, change_type",
+    "audience_definitions": "audience_name",
+    "audience_memberships": "audience_name, customer_id",
+    "audience_summary": "audience_name",
     "cohort_retention_monthly": "cohort_month_start_date, months_since_first_purchase",
+    "customer_audience_facts": "customer_id",
     "customer_category_rfm": "customer_id, category_name",
     "customer_identifiers": "identifier_type, identifier_value",
     "cross_sell_evaluation": "method",

@@ -33,7 +33,14 @@ class FugouTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            # the relation the source names: raw.* for the loader's tables, marts.* for the
+            # prediction tables the Python assets write
+            return dg.AssetKey(
+                [
+                    dbt_resource_props["schema"],
+                    dbt_resource_props.get("identifier") or dbt_resource_props["name"],
+                ]
+            )
         name = dbt_resource_props.get("alias") or dbt_resource_props["name"]
         return dg.AssetKey([dbt_resource_props["schema"], name])
 
@@ -54,15 +61,41 @@ class FugouTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("description") or super().get_description(dbt_resource_props)
 
 
+TRANSLATOR = FugouTranslator(
+    # tests on the raw sources become checks of the raw assets, not bare observations
+    settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+)
+# Activation (audiences, queue) reads the predictions, which Python writes after the models
+# they fit on: its models build in a second dbt step.
+ACTIVATION = "tag:activation"
+
+
 @dbt_assets(
     manifest=MANIFEST_PATH,
-    # tests on the raw sources become checks of the raw assets, not bare observations
-    dagster_dbt_translator=FugouTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
-    ),
+    exclude=ACTIVATION,
+    dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
 def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    yield from _build(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=MANIFEST_PATH,
+    select=ACTIVATION,
+    name="fugou_activation_models",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=WAREHOUSE_POOL,
+)
+def fugou_activation_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+):
+    yield from _build(context, dbt, warehouse)
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    """`dbt build` of the step's selection for the run's day, with row counts and previews on
+    each model and the failing rows of a failing test."""
     settings = warehouse.settings()
     invocation = dbt.cli(
         [
