@@ -42,6 +42,10 @@ TABLES = (
     ("marts", "identity_audit"),
     ("marts", "customer_purchase_days"),
     ("marts", "customer_predictions"),
+    ("marts", "audience_memberships"),
+    ("marts", "activation_queue"),
+    ("marts", "contact_history"),
+    ("marts", "suppression_list"),
 )
 
 
@@ -100,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         _segments(con)
         _kpis(con)
         _models(con, settings)
+        _tonight(con)
     return 0
 
 
@@ -227,6 +232,41 @@ def _models(con, settings) -> None:
             f"{quality.people_split:,} people split, "
             f"{quality.customers_merged:,} customers holding two people"
         )
+
+
+def _tonight(con) -> None:
+    """Tonight's actions: what goes out on which channel, what the holdouts would have had, and
+    why the rest is held back."""
+    queue = ("marts", "activation_queue")
+    rows = _all(
+        con,
+        "select audience_name, min(priority), "
+        "sum(case when queue_status = 'queued' then 1 else 0 end), "
+        "sum(case when queue_status = 'holdout' then 1 else 0 end), "
+        "sum(case when queue_status = 'held_back' then 1 else 0 end) "
+        "from marts.activation_queue group by 1 order by 2",
+        queue,
+    )
+    if not rows:
+        return
+    print("Tonight's actions (queued / holdout / held back), by audience:")
+    for audience, _, queued, holdout, held in rows:
+        print(f"  {audience:<26} {queued:>7,} {holdout:>7,} {held:>7,}")
+    channels = _all(
+        con,
+        "select channel, count(*) from (select unnest(string_split(reachable_channels, ',')) "
+        "as channel from marts.activation_queue where queue_status = 'queued') group by 1 "
+        "order by 2 desc, 1",
+        queue,
+    )
+    print("  by channel: " + ", ".join(f"{channel} {n:,}" for channel, n in channels))
+    reasons = _all(
+        con,
+        "select held_back_reason, count(*) from marts.activation_queue "
+        "where queue_status = 'held_back' group by 1 order by 2 desc, 1",
+        queue,
+    )
+    print("  held back: " + ", ".join(f"{reason} {n:,}" for reason, n in reasons))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.sources import erp_orders, social, top_api
+from ingestion.sources import activation, erp_orders, social, top_api
 from ingestion.sources.csv_reading import BadLine, Record
 from ingestion.sources.douyin import DOUYIN_ORDERS
 from ingestion.sources.erp import PRODUCTS
@@ -42,6 +42,7 @@ CSV_SPECS: tuple[FileSpec, ...] = (
     MEMBERS,
     POINTS_LEDGER,
     SURVEY_RESPONSES,
+    activation.DO_NOT_CONTACT,
 )
 # Every family (the rules for whole files live on its spec); several may share a raw table.
 SPECS: tuple[FileSpec, ...] = (

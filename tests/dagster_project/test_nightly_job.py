@@ -39,6 +39,8 @@ MART_TABLES = [
     "audience_memberships",
     "audience_changes",
     "audience_summary",
+    "activation_queue",  # and queues nothing twice
+    "contact_history",
 ]
 
 

@@ -21,6 +21,7 @@ from tests.conftest import (
     query,
     run_dbt,
     unique_database_name,
+    write_export,
 )
 from tests.fixtures.hand_shop import write_hand_shop
 from tests.fixtures.identity_cases import write_identity_cases
@@ -37,6 +38,9 @@ MARTS = {
     "audience_definitions": "audience_name",
     "audience_memberships": "audience_name, customer_id",
     "audience_summary": "audience_name",
+    "activation_queue": "send_key",
+    "contact_history": "send_key",
+    "suppression_list": "customer_id, suppression_kind",
     "cohort_retention_monthly": "cohort_month_start_date, months_since_first_purchase",
     "customer_audience_facts": "customer_id",
     "customer_category_rfm": "customer_id, category_name",
@@ -105,7 +109,17 @@ def both_warehouses(tmp_path_factory):
         # Both fixtures: every source family, so each staging and union model runs on rows.
         write_modern_sources(tmp_path / "landing")
         write_identity_cases(tmp_path / "landing" / "identity_cases")
-        load_landing(con, write_hand_shop(tmp_path / "landing"), PII_KEY)
+        landing = write_hand_shop(tmp_path / "landing")
+        # the shop's do-not-contact list: carol by nick, erin by mobile
+        write_export(
+            landing / "勿扰名单-20261030.csv",
+            ["淘宝会员名", "手机号", "原因", "添加时间"],
+            [
+                {"淘宝会员名": "carol", "手机号": "", "原因": "不要再发", "添加时间": "2026-10-30"},
+                {"淘宝会员名": "", "手机号": "13800000005", "原因": "投诉", "添加时间": ""},
+            ],
+        )
+        load_landing(con, landing, PII_KEY)
     run_dbt(["build"], warehouse, AS_OF, tmp_path / "duck", variables=SMALL_SHOP_VARS)
     copy_raw_schema(warehouse, DSN)
     run_dbt(
@@ -133,6 +147,20 @@ def test_mart_is_identical_on_duckdb_and_postgres(both_warehouses, mart):
         pg_rows = cur.fetchall()
     assert len(duck_rows) > 0
     assert _normalise(pg_rows) == _normalise(duck_rows)
+
+
+def test_the_do_not_contact_list_names_its_customers(both_warehouses):
+    listed = query(
+        both_warehouses,
+        """
+        select customers.preferred_nick, suppression.reason
+        from marts.suppression_list as suppression
+        inner join marts.dim_customers as customers using (customer_id)
+        where suppression.suppression_kind = 'do_not_contact'
+        order by 1
+        """,
+    )
+    assert listed == [("carol", "不要再发"), ("erin", "投诉")]
 
 
 PREDICTION_TABLES = {

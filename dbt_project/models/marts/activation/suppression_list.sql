@@ -1,0 +1,134 @@
+{#- One row per customer and reason they must get no marketing tonight:
+    - do_not_contact: the shop's do-not-contact lists (勿扰名单, stg_shop__do_not_contact), by
+      customer id, Taobao nick or mobile;
+    - refund_in_progress: a refund not yet settled (var suppress_refund_in_progress);
+    - complained: a survey score of at most var complaint_max_score in the last
+      var complaint_suppression_days days.
+    Erased people are not here: their rows are gone, and the outbox checks every contact point
+    against the erasure tombstones (raw.suppression_list) before it writes one. SMS opt-outs
+    (TD/退订 replies) join when delivery receipts are loaded. -#}
+with
+
+customers as (
+
+    select customer_id from {{ ref('dim_customers') }}
+
+),
+
+by_hand as (
+
+    select * from {{ ref('stg_shop__do_not_contact') }}
+
+),
+
+identifiers as (
+
+    select customer_id, identifier_type, identifier_value
+    from {{ ref('customer_identifiers') }}
+    where identifier_type in ('taobao_nick', 'phone_hmac')
+
+),
+
+listed as (
+
+    select customer_id, reason, added_date
+    from by_hand
+    where customer_id is not null
+
+    union all
+
+    select identifiers.customer_id, by_hand.reason, by_hand.added_date
+    from by_hand
+    inner join identifiers
+        on identifiers.identifier_type = 'taobao_nick'
+        and by_hand.taobao_nick = identifiers.identifier_value
+
+    union all
+
+    select identifiers.customer_id, by_hand.reason, by_hand.added_date
+    from by_hand
+    inner join identifiers
+        on identifiers.identifier_type = 'phone_hmac'
+        and by_hand.mobile_hmac = identifiers.identifier_value
+    where by_hand.mobile_kind = 'mobile'
+
+),
+
+do_not_contact as (
+
+    select
+        customer_id,
+        'do_not_contact' as suppression_kind,
+        coalesce(reason, 'on the do-not-contact list') as reason,
+        added_date as suppressed_since_date
+    from listed
+
+),
+
+refunds_open as (
+
+    select
+        customer_id,
+        'refund_in_progress' as suppression_kind,
+        'refund ' || refund_id || ' ' || refund_state as reason,
+        applied_date as suppressed_since_date
+    from {{ ref('fct_refunds') }}
+    where customer_id is not null
+        and refund_state in ('requested', 'awaiting_return', 'returned')
+        and {{ 'true' if var('suppress_refund_in_progress') else 'false' }}
+
+),
+
+complaints as (
+
+    select
+        customer_id,
+        'complained' as suppression_kind,
+        'survey score ' || cast(score as {{ dbt.type_string() }}) as reason,
+        answered_date as suppressed_since_date
+    from {{ ref('survey_responses') }}
+    where customer_id is not null
+        and score <= {{ var('complaint_max_score') }}
+        and answered_date > {{ dbt.dateadd('day', -1 * var('complaint_suppression_days'), as_of_date()) }}
+        and answered_date <= {{ as_of_date() }}
+
+),
+
+unioned as (
+
+    select * from do_not_contact
+    union all
+    select * from refunds_open
+    union all
+    select * from complaints
+
+),
+
+-- one row per customer and kind: the earliest such reason still in force
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id, suppression_kind
+            order by suppressed_since_date, reason
+        ) as reason_rank
+    from unioned
+    where customer_id in (select customer_id from customers)
+
+),
+
+final as (
+
+    select
+        customer_id,
+        suppression_kind,
+        reason,
+        cast(suppressed_since_date as date) as suppressed_since_date,
+        {{ as_of_date() }} as as_of_date
+    from ranked
+    where reason_rank = 1
+
+)
+
+select * from final
