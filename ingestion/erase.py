@@ -93,11 +93,31 @@ def _erase_in_postgres(warehouse, dsn: str, pii_key: bytes, request, nodes) -> d
         pg.commit()
         pg.autocommit = True
         with pg.cursor() as cur:
+            _wait_for_other_snapshots(cur)
             cur.execute("vacuum full")
             cur.execute("checkpoint")
     finally:
         pg.close()
     return counts
+
+
+def _wait_for_other_snapshots(cur, timeout_s: float = 120.0) -> None:
+    """VACUUM FULL keeps a deleted row while any session's snapshot can still see it: an
+    autovacuum ANALYZE that started before the deletes (it runs within a minute of dbt writing a
+    table) can keep the person's order ids in the rewritten files. So wait (up to two minutes)
+    until no other backend of this database holds a snapshot; an idle connection (a BI tool
+    between queries) holds none."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        cur.execute(
+            "select count(*) from pg_stat_activity where datname = current_database() "
+            "and pid <> pg_backend_pid() and backend_xmin is not null"
+        )
+        if cur.fetchone()[0] == 0:
+            return
+        time.sleep(0.2)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,6 +59,9 @@ class Settings:
     # The BI copy shows Taobao nicks as keyed handles unless the shop publishes them
     # (FUGOU_PUBLISH_NICKS=true): every BI login could read them
     publish_nicks: bool = False
+    # Tonight's files per channel (activation/outbox.py), one folder per night: FUGOU_OUTBOX_DIR,
+    # else `<warehouse>_outbox/` beside the warehouse
+    outbox_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.pii_key:
@@ -143,6 +146,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         settle_seconds=_whole_seconds(env, "FUGOU_SETTLE_SECONDS", 30),
         as_of_explicit=bool(as_of_text),
         publish_nicks=_flag(env, "FUGOU_PUBLISH_NICKS"),
+        outbox_dir=Path(env["FUGOU_OUTBOX_DIR"])
+        if env.get("FUGOU_OUTBOX_DIR")
+        else warehouse.with_name(f"{warehouse.stem}_outbox"),
     )
 
 

@@ -5,6 +5,6 @@ source "$(dirname "$0")/env.sh"
 "$FUGOU_ROOT/scripts/setup.sh"
 cd "$FUGOU_ROOT"
 echo "== ruff"
-ruff check ingestion predictions dagster_project expectations tests bench
+ruff check ingestion predictions activation dagster_project expectations tests bench
 echo "== pytest"
 exec python -m pytest "$@"

@@ -91,6 +91,8 @@ def test_every_asset_materialises_and_every_check_passes(demo_env):
         "marts/customer_audience_facts",
         "marts/audience_memberships",
         "marts/audience_summary",
+        "marts/activation_queue",
+        "activation/outbox",
     } <= materialized
     evaluations = [
         e.event_specific_data
@@ -273,6 +275,29 @@ def test_audiences_are_built_after_the_predictions_with_stable_holdouts(demo_env
         if members >= 200 and name != "top_tier_vip":
             assert 0.04 <= holdout / members <= 0.16, name
     assert sizes["top_tier_vip"][1] == 0
+    # the keyed hash splits like a coin: treatment and holdout compare on value, recency, stage
+    balanced = query(
+        warehouse,
+        "select count(*), sum(case when is_balanced then 1 else 0 end) "
+        "from marts.audience_balance where is_balanced is not null",
+    )[0]
+    assert balanced[0] > 20 and balanced[1] >= 0.85 * balanced[0]
+
+
+def test_the_outbox_holds_tonights_queued_actions_and_nothing_else(demo_env):
+    from activation.outbox import send_keys_in
+
+    _, warehouse, *_ = demo_env
+    outbox = warehouse.with_name("warehouse_outbox")
+    # three runs of one night (the rebuild included) left one folder
+    assert [p.name for p in outbox.iterdir()] == ["2026-10-31"]
+    keys = send_keys_in(outbox / "2026-10-31")
+    statuses = dict(query(warehouse, "select send_key, queue_status from marts.activation_queue"))
+    assert len(keys) > 50
+    assert {statuses[k] for k in keys} == {"queued"}
+    queued = {k for k, status in statuses.items() if status == "queued"}
+    assert set(keys) == queued  # every queued action is in some file
+    assert set(statuses.values()) == {"queued", "holdout", "held_back"}
 
 
 def test_predictions_cover_every_buyer_and_are_published(demo_env):
@@ -484,6 +509,33 @@ def _postgres_database_files(cur, database: str) -> str:
     return "\n".join(file_text(p) for p in files)
 
 
+def _relations_holding(dsn: str, admin, database: str, values: list[str]) -> dict[str, list]:
+    """Which relations' data files still hold the values (for a failure's message)."""
+    from pathlib import Path
+
+    import psycopg2
+
+    with admin.cursor() as cur:
+        cur.execute("show data_directory")
+        (data_directory,) = cur.fetchone()
+        cur.execute("select oid from pg_database where datname = %s", [database])
+        (oid,) = cur.fetchone()
+    held: dict[str, list] = {}
+    with psycopg2.connect(dsn) as pg, pg.cursor() as cur:
+        for path in (Path(data_directory) / "base" / str(oid)).iterdir():
+            found = found_in(file_text(path), values)
+            if found:
+                node = path.name.split(".")[0].split("_")[0]
+                cur.execute(
+                    "select n.nspname || '.' || c.relname, c.relkind from pg_class c "
+                    "join pg_namespace n on n.oid = c.relnamespace "
+                    "where pg_relation_filenode(c.oid)::text = %s",
+                    [node],
+                )
+                held[path.name] = [cur.fetchall(), found[:3]]
+    return held
+
+
 @pytest.mark.postgres
 def test_erasing_a_person_on_postgres_removes_their_rows_and_bytes_there_too(demo_env, tmp_path):
     """A shop on the PostgreSQL target: raw is copied again from the erased DuckDB warehouse,
@@ -546,7 +598,8 @@ def test_erasing_a_person_on_postgres_removes_their_rows_and_bytes_there_too(dem
             assert cur.fetchone() == (customers - 1,)
         with admin.cursor() as cur:
             files = _postgres_database_files(cur, database)
-        assert found_in(files, theirs) == []
+        left = found_in(files, theirs)
+        assert left == [], _relations_holding(dsn, admin, database, left)
         assert other_nicks[0] in files  # the others are still there
     finally:
         with admin.cursor() as cur:

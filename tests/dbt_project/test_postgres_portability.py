@@ -34,6 +34,7 @@ SERVER_DSN = pg_dsn()
 DSN = pg_dsn(DATABASE)
 AS_OF = "2026-10-31"
 MARTS = {
+    "audience_balance": "audience_name, covariate",
     "audience_changes": "audience_name, customer_id, change_type",
     "audience_definitions": "audience_name",
     "audience_memberships": "audience_name, customer_id",
@@ -43,6 +44,7 @@ MARTS = {
     "suppression_list": "customer_id, suppression_kind",
     "cohort_retention_monthly": "cohort_month_start_date, months_since_first_purchase",
     "customer_audience_facts": "customer_id",
+    "customer_wecom_follows": "customer_id, employee_userid",
     "customer_category_rfm": "customer_id, category_name",
     "customer_identifiers": "identifier_type, identifier_value",
     "cross_sell_evaluation": "method",
