@@ -18,8 +18,8 @@ set +e
 python -m dagster_project.nightly "$@" > "$log" 2>&1 &
 job=$!
 tail -n +1 -f "$log" --pid "$job" \
-  | grep --line-buffered -E 'STEP_SUCCESS|STEP_FAILURE|raw_tables - (loading:|nothing new|[0-9]+ files loaded)|RUN_SUCCESS|RUN_FAILURE|^nightly: ' \
-  | sed -u -E 's/^[0-9-]+ ([0-9:]+) .* - (STEP_SUCCESS|STEP_FAILURE|RUN_SUCCESS|RUN_FAILURE) - /\1 /; s/^[0-9-]+ ([0-9:]+) .* - raw_tables - /\1 /'
+  | grep --line-buffered -E 'STEP_SUCCESS|STEP_FAILURE|raw_tables - (loading:|nothing new|[0-9]+ files loaded)|activation__outbox - (outbox |[0-9]+ SMS)|RUN_SUCCESS|RUN_FAILURE|^nightly: ' \
+  | sed -u -E 's/^[0-9-]+ ([0-9:]+) .* - (STEP_SUCCESS|STEP_FAILURE|RUN_SUCCESS|RUN_FAILURE) - /\1 /; s/^[0-9-]+ ([0-9:]+) .* - (raw_tables|activation__outbox) - /\1 /'
 wait "$job"
 status=$?
 set -e
