@@ -66,10 +66,6 @@ def offer_text(kind: str, value: object) -> str:
     return ""
 
 
-def _channels(row: pd.Series) -> list[str]:
-    return [c for c in str(row["reachable_channels"] or "").split(",") if c]
-
-
 def outbox_frames(
     queue: pd.DataFrame, vault_numbers: dict[str, str] | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -86,7 +82,12 @@ def outbox_frames(
         ],
         send_at=pd.to_datetime(queue["scheduled_send_at"]).dt.strftime("%Y-%m-%d %H:%M"),
     )
-    by_channel = {c: queue[[c in _channels(r) for _, r in queue.iterrows()]] for c in CHANNELS}
+    channels = queue["reachable_channels"].fillna("").astype(str).str.split(",")
+    # a boolean Series, not a list: an empty list would select columns (a first night may
+    # queue nobody)
+    by_channel = {
+        c: queue[channels.map(lambda found, c=c: c in found).astype(bool)] for c in CHANNELS
+    }
     frames: dict[str, pd.DataFrame] = {}
     sms = by_channel["sms"]
     if len(sms):

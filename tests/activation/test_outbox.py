@@ -113,3 +113,10 @@ def test_each_channel_gets_its_file_and_a_rerun_replaces_the_night(tmp_path):
     write_outbox(tmp_path, NIGHT, queue.iloc[[1]])
     assert sorted(p.name for p in night.rglob("*.csv")) == ["wangwang.csv"]
     assert [p.name for p in tmp_path.iterdir()] == ["2026-10-31"]  # no scratch left behind
+
+
+def test_a_night_that_queues_nobody_writes_an_empty_folder(tmp_path):
+    empty = _queue([{"audience_name": "a", "customer_id": "C1", "reachable_channels": "sms"}])
+    report = write_outbox(tmp_path, NIGHT, empty.iloc[0:0])
+    assert report.files == {} and report.rows == 0
+    assert [p.name for p in (tmp_path / "2026-10-31").iterdir()] == ["manifest.json"]
