@@ -17,49 +17,18 @@ memberships as (
 
 ),
 
-entered as (
-
-    select
-        audience_name,
-        customer_id,
-        'entered' as change_type,
-        treatment_group
-    from memberships
-    where entered_date = {{ as_of_date() }}
-
-),
-
-exited as (
-
-    select
-        audience_name,
-        customer_id,
-        'exited' as change_type,
-        treatment_group
-    from memberships
-    where exited_date = {{ as_of_date() }}
-
-),
-
 final as (
 
+    -- a stay cannot begin and end on the same night (a rerun removes such a stay)
     select
         {{ as_of_date() }} as as_of_date,
         audience_name,
         customer_id,
-        change_type,
+        case when entered_date = {{ as_of_date() }} then 'entered' else 'exited' end
+            as change_type,
         treatment_group
-    from entered
-
-    union all
-
-    select
-        {{ as_of_date() }} as as_of_date,
-        audience_name,
-        customer_id,
-        change_type,
-        treatment_group
-    from exited
+    from memberships
+    where entered_date = {{ as_of_date() }} or exited_date = {{ as_of_date() }}
 
 )
 

@@ -36,25 +36,7 @@ social as (
 
 members as (
 
-    -- a customer with several member records: the one that joined last
-    select
-        customer_id,
-        member_tier,
-        points_balance,
-        joined_date
-    from (
-        select
-            customer_id,
-            member_tier,
-            points_balance,
-            joined_date,
-            row_number() over (
-                partition by customer_id order by joined_at desc, member_id
-            ) as recency_rank
-        from {{ ref('loyalty_members') }}
-        where customer_id is not null
-    ) as ranked
-    where recency_rank = 1
+    {{ latest_member_per_customer(['member_tier', 'points_balance', 'joined_date']) }}
 
 ),
 

@@ -54,19 +54,7 @@ city_tiers as (
 
 member_tiers as (
 
-    -- a customer with several member records: the tier of the one that joined last
-    select customer_id, member_tier
-    from (
-        select
-            customer_id,
-            member_tier,
-            row_number() over (
-                partition by customer_id order by joined_at desc, member_id
-            ) as recency_rank
-        from {{ ref('loyalty_members') }}
-        where customer_id is not null
-    ) as ranked
-    where recency_rank = 1
+    {{ latest_member_per_customer(['member_tier']) }}
 
 ),
 
