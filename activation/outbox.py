@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ingestion.erasure import is_suppressed, suppression_keys
 from ingestion.spreadsheet import write_spreadsheet
 
 CHANNELS = ("sms", "wangwang", "taobao_crowd", "wecom", "agent_task", "webhook")
@@ -191,6 +192,49 @@ def write_outbox(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report
+
+
+WEBHOOK_FIELDS = (
+    "send_key",
+    "customer_id",
+    "taobao_nick",
+    "audience_name",
+    "template_id",
+    "offer",
+    "next_product_name",
+    "wecom_employee_userid",
+    "send_at",
+)
+
+
+def webhook_actions(queue: pd.DataFrame) -> pd.DataFrame:
+    """Tonight's actions for the webhook, with English field names for the receiving system
+    (no phone: a receiver that texts holds its own numbers)."""
+    channels = queue["reachable_channels"].fillna("").astype(str).str.split(",")
+    rows = queue[channels.map(lambda found: "webhook" in found).astype(bool)]
+    rows = rows.assign(
+        offer=[
+            offer_text(k, v) for k, v in zip(rows["offer_kind"], rows["offer_value"], strict=True)
+        ],
+        send_at=pd.to_datetime(rows["scheduled_send_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+    )
+    return rows[list(WEBHOOK_FIELDS)].reset_index(drop=True)
+
+
+def without_erased(con, pii_key: bytes, queue: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The queue less any action naming an erased person by mobile or nick (the erasure
+    tombstones, raw.suppression_list): their rows are gone from the marts, and this holds even
+    for a mart built before the erasure. (queue, how many were dropped)."""
+    secret, keys = suppression_keys(con, pii_key)
+    if secret is None or queue.empty:
+        return queue, 0
+    erased = [
+        is_suppressed(secret, keys, "phone", phone if isinstance(phone, str) else None)
+        or is_suppressed(secret, keys, "taobao_nick", nick if isinstance(nick, str) else None)
+        for phone, nick in zip(queue["mobile_pseudonym"], queue["taobao_nick"], strict=True)
+    ]
+    dropped = pd.Series(erased, index=queue.index, dtype=bool)
+    return queue[~dropped], int(dropped.sum())
 
 
 def send_keys_in(folder: Path) -> list[str]:

@@ -45,6 +45,7 @@ import duckdb
 from ingestion.prepare import hmac_pads, hmac_sql, pseudonymise
 from ingestion.sealing import Sealer
 from ingestion.sources.values import parse_phone
+from ingestion.vault import CONTACT_POINTS, drop_orphaned_contact_points
 from ingestion.warehouse import Db
 
 RAW = "raw"
@@ -103,6 +104,8 @@ ERASURE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
     "wecom_contacts": (("external_userid", "wecom"), ("unionid", "wechat_unionid")),
     "wecom_follows": (("external_userid", "wecom"), ("remark_mobile_hmac", "phone")),
     "wechat_followers": (("openid", "wechat_openid"), ("unionid", "wechat_unionid")),
+    "delivery_receipts": (("customer_id", "customer"),),
+    "sms_replies": (("mobile_hmac", "phone"),),
 }
 # The record a record key names (int_identity_records: `order:<id>`, …) as a kind of value.
 RECORD_KINDS = {
@@ -668,6 +671,9 @@ def erase_in_duckdb(
         quarantined = erase_quarantined_lines(db, person, pii_key)
         if quarantined:
             raw_counts[f"{RAW}.quarantine"] = quarantined
+        vaulted = drop_orphaned_contact_points(con)  # their numbers: no raw row carries them
+        if vaulted:
+            raw_counts[CONTACT_POINTS] = vaulted
         counts = raw_counts | sweep_derived_tables(db, person)
         added = write_tombstones(db, person, secret, erasure_id, at)
         report = ErasureReport(

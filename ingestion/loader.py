@@ -44,6 +44,7 @@ from ingestion.sources import (
 from ingestion.sources.csv_reading import Record, detect_encoding, line_texts, read_records
 from ingestion.sources.spec import FileRejected, FileSpec, exported_at_from_name
 from ingestion.top_pull import STATE_FILE as TOP_PULL_STATE
+from ingestion.vault import ContactVault, ensure_vault, store_contacts
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +301,7 @@ def load_landing(
     rules_file: Path = RULES_FILE,
     settle_seconds: float = 0,
     progress: Callable[[LoadProgress], None] | None = None,
+    vault_key: bytes = b"",
 ) -> LoadReport:
     """Load every new file in the landing folder, oldest name first.
 
@@ -310,9 +312,13 @@ def load_landing(
     run (status waiting), never loaded half-written and again when complete.
     A key other than the warehouse's stops the load before anything is read (`key_fingerprint.py`).
     `progress` hears of each new file as it is committed (a long load was silent for 40 s).
+    With a `vault_key`, the mobiles of loaded rows are kept sealed in the contact vault
+    (`vault.py`).
     """
     check_key(con, pii_key)
     ensure_raw_schema(con)
+    if vault_key:
+        ensure_vault(con, ContactVault(vault_key))
     sealer = Sealer(pii_key)
     tombstones = TombstoneMatcher.for_warehouse(con, pii_key)
     _seal_legacy_quarantine(con, sealer)
@@ -363,7 +369,10 @@ def load_landing(
         workers = (os.cpu_count() or 1) if big and len(pending) > 1 else 1
     with tempfile.TemporaryDirectory(prefix="fugou-load-") as spool_dir, _bulk_load_settings(con):
         threads = max(1, (os.cpu_count() or 1) // workers)
-        jobs = [(path, name, sha, pii_key, Path(spool_dir), threads) for path, name, sha in pending]
+        jobs = [
+            (path, name, sha, pii_key, Path(spool_dir), threads, vault_key or None)
+            for path, name, sha in pending
+        ]
         sizes = [path.stat().st_size for path, _, _ in pending]
         done = LoadProgress(files_total=len(jobs), bytes_total=sum(sizes))
         for job, size, prepared in zip(jobs, sizes, _prepared(jobs, workers), strict=True):
@@ -451,8 +460,9 @@ def _in_ledger(con: duckdb.DuckDBPyConnection, sha: str, name: str) -> bool:
     return con.execute(query, [sha, name]).fetchone() is not None
 
 
-def _prepare_job(job: tuple[Path, str, str, bytes, Path, int]) -> PreparedFile:
-    return prepare_file(*job)
+def _prepare_job(job: tuple[Path, str, str, bytes, Path, int, bytes | None]) -> PreparedFile:
+    *args, vault_key = job
+    return prepare_file(*args, vault_key=vault_key)
 
 
 def _prepared(jobs: list[tuple], workers: int):
@@ -581,7 +591,9 @@ def _commit(
         con.rollback()
         raise
     finally:
-        spools = [spool for part in prepared.parts for spool in (part.rejects, part.issues)]
+        spools = [
+            spool for part in prepared.parts for spool in (part.rejects, part.issues, part.contacts)
+        ]
         for spooled in (*prepared.typed, *spools):
             if spooled is not None:
                 spooled.unlink(missing_ok=True)
@@ -704,6 +716,8 @@ def _load_part(
     _quarantine_conflicts(con, spec, quarantine)
     con.execute("drop view _incoming")
     quarantine.flush()
+    if part.contacts is not None:  # after quarantine: only the mobiles of rows that loaded
+        store_contacts(con, part.contacts, spec.table, source, sha, loaded_at)
     return inserted - erased - quarantine.moved, erased
 
 
@@ -1096,6 +1110,7 @@ def main(argv: list[str] | None = None) -> int:
                 settings.pii_key,
                 settle_seconds=settings.settle_seconds,
                 progress=progress,
+                vault_key=settings.vault_key,
             )
     except (SettingsError, KeyMismatchError) as exc:
         print(f"loader: {exc}", file=sys.stderr)

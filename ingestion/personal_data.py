@@ -18,7 +18,7 @@ import pandas as pd
 # share them); pseudonyms (`_hmac`) and facts about a value (its kind, a count) are not.
 _PERSONAL = re.compile(
     r"nick|(^|_)name$|mobile|phone|landline|alipay|address|street|remark|message|note$"
-    r"|comment|raw_text|identifier_value|email|unionid|openid|external_userid|open_uid|oaid"
+    r"|comment|content$|raw_text|identifier_value|email|unionid|openid|external_userid|open_uid|oaid"
     # identity-graph nodes are `type:value` (taobao_nick:…)
     r"|(^|_)node(_|$)|node_key|component_key|(^|_)(from|to|old|new)_identifier"
 )

@@ -35,6 +35,7 @@ from ingestion.sources import (
     detect_spec,
     is_document,
     read_document,
+    sql_forms,
 )
 from ingestion.sources.csv_reading import (
     FIELD_LIMIT,
@@ -53,6 +54,8 @@ from ingestion.sources.spec import (
     parse_records,
 )
 from ingestion.sources.sql_forms import REQUIRED_TEXT, TEXT
+from ingestion.sources.values import phone_kind
+from ingestion.vault import ContactVault, write_sealed_contacts
 
 # Python's str.strip() whitespace, spelt for RE2 (whose \s is ASCII only).
 _PY_SPACE = (
@@ -97,6 +100,9 @@ class PreparedPart:
     rejects: Path | None = None  # CSV: line, reason, raw text
     # CSV: line, column, reason, value kind, pseudonymised: optional cells loaded as NULL
     issues: Path | None = None
+    # Parquet: the part's mobiles sealed for the contact vault (column, pseudonym, token), when
+    # the load has a vault key
+    contacts: Path | None = None
 
 
 @dataclass
@@ -165,6 +171,7 @@ def prepare_file(
     spool_dir: Path,
     threads: int = 1,
     vectorise: bool = True,
+    vault_key: bytes | None = None,
 ) -> PreparedFile:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         reason = f"file rejected: unsupported file type {path.suffix!r}"
@@ -172,7 +179,7 @@ def prepare_file(
             reason += " (an Excel 97-2003 workbook: save it as .xlsx or CSV)"
         return PreparedFile(path, name, sha, None, rejection=reason)
     if is_document(path):
-        return _prepare_document(path, name, sha, pii_key, spool_dir, threads, vectorise)
+        return _prepare_document(path, name, sha, pii_key, spool_dir, threads, vectorise, vault_key)
     problem = sniff_problem(path)
     if problem is not None:
         return PreparedFile(path, name, sha, None, rejection=f"file rejected: {problem}")
@@ -189,7 +196,10 @@ def prepare_file(
     prepared = PreparedFile(path, name, sha, spec.table, encoding=parsed.encoding)
     part = _new_part(parsed, None, spool_dir / f"{sha}.rejects.csv")
     prepared.parts.append(part)
-    with _worker_db(spool_dir / sha, threads) as (con, work), _rejects_writer(part) as rejects:
+    with (
+        _worker_db(spool_dir / sha, threads) as (con, work),
+        _rejects_writer(part, spec, vault_key) as rejects,
+    ):
         con.execute(f"create temp table _typed ({_typed_columns(spec)})")
         counted = None
         if vectorise and _vectorisable(parsed):
@@ -231,6 +241,7 @@ def _prepare_document(
     spool_dir: Path,
     threads: int,
     vectorise: bool = True,
+    vault_key: bytes | None = None,
 ) -> PreparedFile:
     """A workbook or API dump, part by part, each to its own raw table.
 
@@ -260,7 +271,9 @@ def _prepare_document(
                     prepared.parts.append(_unrecognised_part(part, spool_dir, sha, number))
                     continue
                 prepared.parts.append(
-                    _prepare_part(con, work, path, sha, number, part, sheet_csv, spool_dir, pii_key)
+                    _prepare_part(
+                        con, work, path, sha, number, part, sheet_csv, spool_dir, pii_key, vault_key
+                    )
                 )
                 prepared.vectorised = prepared.vectorised or prepared.parts[-1].vectorised
         except FileRejected as exc:
@@ -286,7 +299,7 @@ def _spool_sheets(parts, work: Path, spool_dir: Path, sha: str):
             yield number, Part(part.label, part.spec, part.generation, None), None
 
 
-def _prepare_part(con, work, path, sha, number, part, sheet_csv, spool_dir, pii_key):
+def _prepare_part(con, work, path, sha, number, part, sheet_csv, spool_dir, pii_key, vault_key):
     """One sheet or dump member: typed in SQL from its CSV text where it can be, else by the
     Python parsers from its records (a sheet's read again from the workbook)."""
     if sheet_csv is not None:
@@ -298,7 +311,7 @@ def _prepare_part(con, work, path, sha, number, part, sheet_csv, spool_dir, pii_
     prepared_part = _new_part(parsed, part.label, spool_dir / f"{sha}.{number}.rejects.csv")
     if part.generation:
         prepared_part.generation = part.generation
-    with _rejects_writer(prepared_part) as rejects:
+    with _rejects_writer(prepared_part, parsed.spec, vault_key) as rejects:
         con.execute("drop table if exists _typed")
         con.execute(f"create temp table _typed ({_typed_columns(parsed.spec)})")
         counted = None
@@ -395,10 +408,16 @@ class _RejectsOut:
     """csv.writers over the rejects and field-issue spools that can start over (when the
     vectorised path gives up)."""
 
-    def __init__(self, handle, issues_handle) -> None:
+    def __init__(self, handle, issues_handle, mobile_columns: tuple[str, ...] = ()) -> None:
         self.handles = (handle, issues_handle)
         self.writer = csv.writer(handle)
         self.issues = csv.writer(issues_handle)
+        # the contact vault's mobiles, {column: {pseudonym: number}}, in memory only
+        self.mobile_columns = mobile_columns
+        self.mobiles: dict[str, dict[str, str]] = {}
+
+    def add_mobiles(self, column: str, pairs) -> None:
+        self.mobiles.setdefault(column, {}).update(pairs)
 
     def writerow(self, row) -> None:
         line, reason, text = row
@@ -414,15 +433,26 @@ class _RejectsOut:
         for handle in self.handles:
             handle.seek(0)
             handle.truncate()
+        self.mobiles.clear()
 
 
 @contextlib.contextmanager
-def _rejects_writer(part: PreparedPart):
+def _rejects_writer(part: PreparedPart, spec: FileSpec, vault_key: bytes | None = None):
+    """The part's side outputs: rejected rows, nulled cells and, with a vault key, its mobiles,
+    sealed into `part.contacts` once the part is typed."""
+    columns = spec.contact_columns if vault_key else ()
     with (
         part.rejects.open("w", newline="", encoding="utf-8") as handle,
         part.issues.open("w", newline="", encoding="utf-8") as issues,
     ):
-        yield _RejectsOut(handle, issues)
+        out = _RejectsOut(handle, issues, columns)
+        yield out
+    if out.mobiles:
+        part.contacts = write_sealed_contacts(
+            ContactVault(vault_key),
+            out.mobiles,
+            part.rejects.with_name(part.rejects.name.replace(".rejects.csv", ".contacts.parquet")),
+        )
 
 
 def _typed_columns(spec: FileSpec) -> str:
@@ -564,6 +594,19 @@ def _type_in_duckdb(
         prefix = output_prefix or work.name  # hex names only
         outputs.append(work.parent / f"{prefix}.{len(outputs)}.parquet")
         records += _copy_fast_rows(con, spec, set(cells), pads, outputs[-1], extra, keep_raw_text)
+        for column in rejects.mobile_columns:
+            if column in cells:
+                rejects.add_mobiles(
+                    column,
+                    con.execute(
+                        f"""
+                        select distinct {hmac_sql(f"v_{column}")}, v_{column} from _cells
+                        where line in (select line from _fast)
+                          and {sql_forms.phone_kind(f"v_{column}")} = 'mobile'
+                        """,
+                        dict(zip(("ipad", "opad"), pads, strict=True)),
+                    ).fetchall(),
+                )
         slow = con.execute(
             """
             select line, body from _lines
@@ -637,8 +680,12 @@ def _spool_items(con, parsed: ParsedFile, items, work: Path, rejects, pii_key: b
             if item.issues:
                 rejects.write_issues(item.line, item.issues)
             values = item.values
+            clear = {c: values[c] for c in rejects.mobile_columns}
             for column in spec.pii_columns:
                 values[column] = pseudonymise(pii_key, values[column])
+            for column, number in clear.items():
+                if phone_kind(number) == "mobile":
+                    rejects.add_mobiles(column, [(values[column], number)])
             rows.writerow([values[n] for n in names] + [item.line, item.raw_text, *item.extra])
     _read_python_rows(con, parsed, spool)
     return counted

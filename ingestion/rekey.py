@@ -50,6 +50,7 @@ from ingestion.loader import file_sha256, landed_files, load_landing
 from ingestion.publish import publish_marts
 from ingestion.sealing import Sealer
 from ingestion.settings import PROJECT_ROOT, SettingsError, _read_pii_key, load_settings
+from ingestion.vault import CONTACT_POINTS, VAULT_SCHEMA, drop_orphaned_contact_points
 
 LINEAGE = ("_file_sha256", "_source_file", "_source_line")
 # raw tables whose rows pair a phone pseudonym with a receiver-name pseudonym: the identity
@@ -192,6 +193,18 @@ def _apply(con, pairs: dict[str, str], old_key: bytes, new_key: bytes) -> dict:
                 f"where t.{column} = m.old_value"
             ).fetchone()
             counts[f"raw.{table}.{column}"] = n
+    if con.execute(
+        "select count(*) from information_schema.tables where table_catalog = ? "
+        "and table_schema = ? and table_name = 'contact_points'",
+        [catalog, VAULT_SCHEMA],
+    ).fetchone()[0]:
+        # the contact vault's rows are named by pseudonym; their tokens do not depend on it
+        (n,) = con.execute(
+            f"update {CONTACT_POINTS} t set mobile_hmac = m.new_value from fugou_rekey_map m "
+            "where t.mobile_hmac = m.old_value"
+        ).fetchone()
+        counts[CONTACT_POINTS] = n
+        drop_orphaned_contact_points(con)
     for schema, table, columns in NODE_TABLES:
         present = con.execute(
             "select count(*) from information_schema.tables where table_catalog = ? "

@@ -62,6 +62,13 @@ class Settings:
     # Tonight's files per channel (activation/outbox.py), one folder per night: FUGOU_OUTBOX_DIR,
     # else `<warehouse>_outbox/` beside the warehouse
     outbox_dir: Path | None = None
+    # Seals the mobiles SMS needs in the contact vault (ingestion/vault.py): FUGOU_VAULT_KEY or
+    # FUGOU_VAULT_KEY_FILE, a secret apart from the PII key; empty = no vault, SMS by pseudonym
+    vault_key: bytes = field(repr=False, default=b"")
+    # Where the outbox POSTs tonight's webhook actions (activation/webhook.py): FUGOU_WEBHOOK_URL,
+    # with FUGOU_WEBHOOK_TOKEN as a bearer token; empty = webhook actions are only written
+    webhook_url: str = ""
+    webhook_token: str = field(repr=False, default="")
 
     def __post_init__(self) -> None:
         if not self.pii_key:
@@ -115,6 +122,38 @@ def _read_pii_key(env: dict[str, str]) -> bytes:
     return key
 
 
+def _read_vault_key(env: dict[str, str], pii_key: bytes) -> bytes:
+    """The contact vault's key, optional; the same rules as the PII key, and never that key:
+    whoever runs the pseudonyms must not thereby hold every customer's number."""
+    env_key = env.get("FUGOU_VAULT_KEY", "").encode("utf-8")
+    key_file = env.get("FUGOU_VAULT_KEY_FILE", "")
+    file_key = b""
+    if key_file:
+        path = Path(key_file)
+        if not path.is_file():
+            raise SettingsError(f"FUGOU_VAULT_KEY_FILE points to {path}, which does not exist")
+        file_key = path.read_bytes().strip()
+    if env_key and file_key and env_key != file_key:
+        raise SettingsError(
+            "FUGOU_VAULT_KEY and FUGOU_VAULT_KEY_FILE are both set and hold different keys: "
+            "unset one of them"
+        )
+    key = env_key or file_key
+    if not key:
+        return b""
+    if len(key) < MIN_KEY_BYTES:
+        raise SettingsError(
+            f"the vault key is {len(key)} bytes; it must be at least {MIN_KEY_BYTES} random "
+            f"bytes: {KEY_HINT}"
+        )
+    if key == pii_key:
+        raise SettingsError(
+            "the vault key is the PII key: give the contact vault a key of its own "
+            f"(FUGOU_VAULT_KEY_FILE); {KEY_HINT}"
+        )
+    return key
+
+
 def landing_dir(env: dict[str, str] | None = None) -> Path:
     """The landing folder alone, for code that must not need the PII key (the landing sensor)."""
     env = os.environ if env is None else env
@@ -136,7 +175,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         landing_dir=landing_dir(env),
         warehouse=warehouse,
         as_of=as_of,
-        pii_key=_read_pii_key(env),
+        pii_key=(pii_key := _read_pii_key(env)),
+        vault_key=_read_vault_key(env, pii_key),
+        webhook_url=_webhook_url(env),
+        webhook_token=env.get("FUGOU_WEBHOOK_TOKEN", ""),
         dbt_target=env.get("FUGOU_DBT_TARGET", "duckdb"),
         published_warehouse=Path(published)
         if published
@@ -150,6 +192,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if env.get("FUGOU_OUTBOX_DIR")
         else warehouse.with_name(f"{warehouse.stem}_outbox"),
     )
+
+
+def _webhook_url(env: dict[str, str]) -> str:
+    url = env.get("FUGOU_WEBHOOK_URL", "").strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise SettingsError(f"FUGOU_WEBHOOK_URL must be an http(s) URL, got {url!r}")
+    return url
 
 
 def _flag(env: dict[str, str], name: str) -> bool:
@@ -213,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"settings OK: landing {settings.landing_dir} ({files} files), warehouse "
         f"{settings.warehouse}, BI copy {settings.published_warehouse}, target "
-        f"{settings.dbt_target}, as of {settings.as_of}"
+        f"{settings.dbt_target}, as of {settings.as_of}, contact vault "
+        + ("on" if settings.vault_key else "off (no FUGOU_VAULT_KEY: SMS files carry pseudonyms)")
     )
     return 0
 

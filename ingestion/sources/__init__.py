@@ -42,7 +42,7 @@ CSV_SPECS: tuple[FileSpec, ...] = (
     MEMBERS,
     POINTS_LEDGER,
     SURVEY_RESPONSES,
-    activation.DO_NOT_CONTACT,
+    *activation.SPECS,
 )
 # Every family (the rules for whole files live on its spec); several may share a raw table.
 SPECS: tuple[FileSpec, ...] = (

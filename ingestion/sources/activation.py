@@ -1,13 +1,17 @@
-"""Lists a shop keeps for acting on customers: the do-not-contact list (勿扰名单).
+"""What comes back from acting on customers, and the lists a shop keeps for it.
 
-No platform exports this; the shop writes it (a spreadsheet saved as CSV) and drops it in the
-landing folder like any export. A person is named by whichever id the shop has: Fugou's
-customer id (from the BI marts), a Taobao nick or a mobile (pseudonymised on load).
+- the do-not-contact list (勿扰名单): no platform exports this; the shop writes it (a
+  spreadsheet saved as CSV). A person is named by whichever id the shop has: Fugou's customer
+  id (from the BI marts), a Taobao nick or a mobile (pseudonymised on load).
+- delivery receipts: the SMS platform's send report (阿里云短信's 发送记录 and the like), one row
+  per message, matched to Fugou's action by the send key the outbox handed over as the
+  message's external id (OutId, 外部流水扩展字段). Any channel's receipts load the same way.
+- SMS replies (上行短信): what customers texted back; TD/退订 and the like opt them out.
 """
 
 from __future__ import annotations
 
-from ingestion.sources.spec import Column, FileSpec, phone_kind_of
+from ingestion.sources.spec import Column, Derived, FileSpec, phone_kind_of
 from ingestion.sources.values import parse_phone, parse_text, parse_timestamp
 
 DO_NOT_CONTACT = FileSpec(
@@ -26,6 +30,75 @@ DO_NOT_CONTACT = FileSpec(
         Column("added_at", ("添加时间", "日期", "added_at"), parse_timestamp, "TIMESTAMP"),
     ),
     derived=(phone_kind_of("mobile"),),
+    vaults_contacts=False,
 )
 
-SPECS = (DO_NOT_CONTACT,)
+DELIVERY_RECEIPTS = FileSpec(
+    table="delivery_receipts",
+    description="Send reports (短信发送记录, delivery receipts): one row per message, by send key",
+    name_prefixes=("短信回执", "短信发送记录", "发送记录", "DeliveryReceipts", "delivery_receipts"),
+    generations=(
+        ("receipts_cn", frozenset({"发送状态"})),
+        ("receipts_en", frozenset({"status"})),
+    ),
+    columns=(
+        Column(
+            "send_key",
+            ("send_key", "外部流水扩展字段", "外部流水号", "OutId", "out_id", "业务ID"),
+            parse_text,
+            required=True,
+        ),
+        Column("status", ("发送状态", "状态", "回执状态", "status"), parse_text, required=True),
+        Column(
+            "status_at",
+            ("接收时间", "回执时间", "状态时间", "status_at", "receive_date", "report_time"),
+            parse_timestamp,
+            "TIMESTAMP",
+        ),
+        Column("sent_at", ("发送时间", "sent_at", "send_date"), parse_timestamp, "TIMESTAMP"),
+        Column("error_code", ("错误码", "失败原因", "error_code", "err_code"), parse_text),
+        Column("channel", ("渠道", "channel"), parse_text),
+    ),
+    # the customer the send key names (audience:customer:night), so an erasure finds the row
+    derived=(
+        Derived(
+            "customer_id",
+            lambda values: _customer_of(values["send_key"]),
+            sql=lambda parsed: f"nullif(split_part({parsed['send_key']}, ':', 2), '')",
+        ),
+    ),
+    detect_by_header=False,
+    vaults_contacts=False,
+)
+
+SMS_REPLIES = FileSpec(
+    table="sms_replies",
+    description="上行短信: what customers texted back (TD/退订 opts them out)",
+    name_prefixes=("短信回复", "上行短信", "SmsReplies", "sms_replies"),
+    generations=(
+        ("replies_cn", frozenset({"上行内容"})),
+        ("replies_cn_short", frozenset({"回复内容"})),
+        ("replies_en", frozenset({"content"})),
+    ),
+    columns=(
+        Column("mobile", ("手机号", "手机号码", "phone_number", "mobile"), parse_phone, pii=True),
+        Column("content", ("上行内容", "回复内容", "内容", "content"), parse_text),
+        Column(
+            "replied_at",
+            ("接收时间", "回复时间", "send_time", "replied_at"),
+            parse_timestamp,
+            "TIMESTAMP",
+        ),
+    ),
+    derived=(phone_kind_of("mobile"),),
+    detect_by_header=False,
+    vaults_contacts=False,
+)
+
+
+def _customer_of(send_key: str | None) -> str | None:
+    parts = (send_key or "").split(":")
+    return parts[1] or None if len(parts) > 1 else None
+
+
+SPECS = (DO_NOT_CONTACT, DELIVERY_RECEIPTS, SMS_REPLIES)

@@ -102,6 +102,9 @@ class FileSpec:
     # Several families may feed one raw table (every ERP's orders → erp_order_lines): the name
     # tells them apart; by default it is the table's.
     name: str = ""
+    # Its mobiles are the customers' own, kept sealed in the contact vault for SMS (False for a
+    # list of numbers never to text)
+    vaults_contacts: bool = True
 
     @property
     def key(self) -> str:
@@ -122,6 +125,14 @@ class FileSpec:
     @property
     def pii_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.pii)
+
+    @property
+    def contact_columns(self) -> tuple[str, ...]:
+        """The phone columns whose mobiles go to the contact vault: those with a kind."""
+        if not self.vaults_contacts:
+            return ()
+        kinds = {d.name for d in self.derived}
+        return tuple(c for c in self.pii_columns if f"{c}_kind" in kinds)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from tests.privacy.byte_scan import file_text, found_in, where
 
 pytestmark = pytest.mark.slow
 NIGHTLY_KEY = "nightly-test-key-0123456789abcdef-not-secret"
+VAULT_KEY = "nightly-vault-key-0123456789abcdef-not-secret"
 
 MART_TABLES = [
     "fct_orders",
@@ -66,6 +67,7 @@ def demo_env(tmp_path_factory):
         mp.setenv("FUGOU_LANDING_DIR", str(root / "landing"))
         mp.setenv("FUGOU_WAREHOUSE", str(root / "warehouse.duckdb"))
         mp.setenv("FUGOU_PII_KEY", NIGHTLY_KEY)
+        mp.setenv("FUGOU_VAULT_KEY", VAULT_KEY)
         mp.setenv("FUGOU_AS_OF", "2026-10-31")
         instance = dg.DagsterInstance.ephemeral()
         first = _run_nightly(instance)
@@ -298,6 +300,23 @@ def test_the_outbox_holds_tonights_queued_actions_and_nothing_else(demo_env):
     queued = {k for k, status in statuses.items() if status == "queued"}
     assert set(keys) == queued  # every queued action is in some file
     assert set(statuses.values()) == {"queued", "holdout", "held_back"}
+    # the SMS upload carries each customer's number, opened from the vault: the number's
+    # pseudonym is the row's, and it is a mobile of the customer queued
+    sms = pd.read_csv(outbox / "2026-10-31" / "sms.csv", dtype=str, encoding="utf-8-sig")
+    assert len(sms) > 20 and sms["手机号码"].str.fullmatch(r"1\d{10}").all()
+    key = NIGHTLY_KEY.encode()
+    assert [pseudonymise(key, n) for n in sms["手机号码"]] == list(sms["手机号假名"])
+    customers = dict(query(warehouse, "select send_key, customer_id from marts.activation_queue"))
+    for send_key, pseudonym in zip(sms["send_key"], sms["手机号假名"], strict=True):
+        assert query(
+            warehouse,
+            "select count(*) from marts.customer_identifiers where customer_id = ? "
+            "and identifier_type = 'phone_hmac' and identifier_value = ?",
+            [customers[send_key], pseudonym],
+        ) == [(1,)]
+    # only tonight's SMS customers' numbers left the vault: the vault holds many more
+    (vaulted,) = query(warehouse, "select count(*) from vault.contact_points")[0]
+    assert vaulted > 2 * len(sms)
 
 
 def test_predictions_cover_every_buyer_and_are_published(demo_env):
@@ -457,6 +476,7 @@ def test_erasing_a_person_by_phone_removes_every_row_and_byte_and_they_stay_out(
     assert before["dim_customers"] - after["dim_customers"] == 1
     assert before["fct_orders"] - after["fct_orders"] == len(order_ids)
     assert report.rows_by_table["raw.taobao_orders"] >= 1
+    assert report.rows_by_table["vault.contact_points"] == 1  # their number, sealed for SMS
     assert len(report.landing_files) >= 3
 
     (log,) = query(copy, "select * from raw.erasure_log")

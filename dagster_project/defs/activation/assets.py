@@ -2,8 +2,10 @@
 
 import dagster as dg
 
-from activation.outbox import send_keys_in, write_outbox
+from activation.outbox import send_keys_in, webhook_actions, without_erased, write_outbox
+from activation.webhook import deliver
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
+from ingestion.vault import ContactVault, open_mobiles
 
 QUEUE = dg.AssetKey(["marts", "activation_queue"])
 HISTORY = dg.AssetKey(["marts", "contact_history"])
@@ -63,24 +65,74 @@ def outbox(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
     settings = warehouse.settings()
     as_of = warehouse.as_of(context)
     queued = warehouse.read_frame(QUEUED_SQL)
-    report = write_outbox(settings.outbox_dir, as_of, queued)
+    with warehouse.connect() as con:
+        queued, erased = without_erased(con, settings.pii_key, queued)
+        numbers, unopened = _sms_numbers(con, settings.vault_key, queued)
+    if erased:
+        context.log.warning(f"{erased} queued actions name an erased person: not written")
+    report = write_outbox(settings.outbox_dir, as_of, queued, numbers)
     if report.sms_without_numbers:
+        why = (
+            "no vault key is set (FUGOU_VAULT_KEY_FILE), so Fugou keeps no numbers"
+            if not settings.vault_key
+            else f"the contact vault holds no number for them ({unopened} it holds were sealed "
+            "under another key)"
+        )
         context.log.warning(
             f"{report.sms_without_numbers} SMS rows carry a mobile pseudonym, not a number: "
-            "Fugou keeps no clear phones yet (the contact vault is to come), so hand the SMS "
-            "platform the numbers from your own system by 手机号假名, or leave SMS to the "
-            "other channels"
+            f"{why}. Hand the SMS platform the numbers from your own system by 手机号假名, or "
+            "leave SMS to the other channels"
         )
     context.log.info(f"outbox {report.folder}: {report.rows} rows in {len(report.files)} files")
+    posted = _post_webhook(context, settings, as_of, queued)
     return dg.MaterializeResult(
-        metadata={
+        metadata=posted
+        | {
             "folder": dg.MetadataValue.path(str(report.folder)),
             "files": dg.MetadataValue.json(report.files),
             "rows": report.rows,
             "sms_without_numbers": report.sms_without_numbers,
+            "erased_not_written": erased,
             "cells_escaped_for_spreadsheets": report.escaped_cells,
         }
     )
+
+
+def _post_webhook(context, settings, as_of, queued) -> dict:
+    """POST the webhook actions when FUGOU_WEBHOOK_URL is set; a failed batch warns (the other
+    channels stand) and is tried again by the next run of the night that builds (--rebuild)."""
+    actions = webhook_actions(queued)
+    if actions.empty:
+        return {}
+    if not settings.webhook_url:
+        context.log.warning(
+            f"{len(actions)} actions are for the webhook but FUGOU_WEBHOOK_URL is not set: they "
+            "are in webhook.csv only"
+        )
+        return {"webhook_actions_not_posted": len(actions)}
+    report = deliver(
+        settings.webhook_url, settings.outbox_dir, as_of, actions, settings.webhook_token
+    )
+    for failure in report.failed:
+        context.log.warning(
+            f"webhook {failure}; run the night again (--rebuild) to try it again: batches "
+            "already delivered are not sent twice"
+        )
+    return {
+        "webhook_batches": report.batches,
+        "webhook_batches_delivered": report.delivered,
+        "webhook_batches_already_delivered": report.already_delivered,
+        "webhook_batches_failed": len(report.failed),
+    }
+
+
+def _sms_numbers(con, vault_key: bytes, queued) -> tuple[dict[str, str], int]:
+    """The vault opened for tonight's SMS rows only: nobody else's number leaves it."""
+    if not vault_key:
+        return {}, 0
+    sms = queued["reachable_channels"].fillna("").str.split(",").map(lambda c: "sms" in c)
+    wanted = queued.loc[sms.astype(bool), "mobile_pseudonym"].dropna().tolist()
+    return open_mobiles(con, ContactVault(vault_key), wanted)
 
 
 @dg.asset_check(

@@ -125,6 +125,7 @@ def raw_tables(context: dg.AssetExecutionContext, config: LoadConfig, warehouse:
             settings.pii_key,
             settle_seconds=settings.settle_seconds,
             progress=_ProgressLog(context.log),
+            vault_key=settings.vault_key,
         )
         _log_report(context, report)
         fingerprint = build_fingerprint(con, settings, warehouse.as_of(context))

@@ -42,7 +42,14 @@ BUILT_TOGETHER = (
 FINGERPRINT_METADATA = "build_fingerprint"
 
 # The project's own files a build runs; generated folders (target/, logs/, caches) are not.
-CODE_FOLDERS = ("dbt_project", "ingestion", "predictions", "expectations", "dagster_project")
+CODE_FOLDERS = (
+    "dbt_project",
+    "ingestion",
+    "predictions",
+    "expectations",
+    "activation",
+    "dagster_project",
+)
 CODE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md", ".py"}
 GENERATED_FOLDERS = {"target", "logs", "dbt_packages", "__pycache__"}
 
@@ -106,6 +113,10 @@ def build_fingerprint(
         "postgres": {k: v for k, v in parse_dsn(settings.postgres_dsn).items() if k != "password"},
         "publish_nicks": settings.publish_nicks,
         "ground_truth": str(settings.ground_truth or ""),
+        # what the outbox writes and where: a vault key or webhook set since changes tonight's
+        "outbox": str(settings.outbox_dir),
+        "vault": bool(settings.vault_key),
+        "webhook": settings.webhook_url,
     }
     payload = {"place": place, "raw": raw_state(con), "code": code or code_digest()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

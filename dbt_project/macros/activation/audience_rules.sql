@@ -154,3 +154,19 @@
         {{ 'true' if audience.is_marketing else 'false' }} as is_marketing
     {%- endfor -%}
 {%- endmacro %}
+
+
+{#- var activation_channel_caps, checked: each {channel, days, max_actions} with a known channel
+    and whole numbers, else the compile stops naming the entry. -#}
+{% macro checked_channel_caps() %}
+    {%- set caps = var('activation_channel_caps', []) or [] -%}
+    {%- for cap in caps -%}
+        {%- if cap is not mapping or cap.get('channel') not in audience_channels()
+            or cap.get('days') is not number or cap.get('max_actions') is not number
+            or cap.get('days') < 1 or cap.get('max_actions') < 0
+            or cap.get('days') != cap.get('days') | int or cap.get('max_actions') != cap.get('max_actions') | int -%}
+            {{ exceptions.raise_compiler_error('var activation_channel_caps: entry ' ~ loop.index ~ ' (' ~ cap ~ ') must be {channel: one of ' ~ audience_channels() | join(', ') ~ ', days: a whole number of at least 1, max_actions: a whole number}') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(caps) }}
+{% endmacro %}

@@ -6,7 +6,9 @@
     action this customer had within its cooldown_days is skipped (cooldown); of what remains,
     the highest priority wins (the others: lower_priority); the winner is held back when it
     would pass a frequency cap (var activation_frequency_caps: at most max_actions within the
-    last days, over every audience and channel). Holdout members go through the same steps, so
+    last days, over every audience and channel). A channel that would pass its own cap (var
+    activation_channel_caps) is dropped from the action; with no channel left it is held back
+    (channel_cap). Holdout members go through the same steps, so
     treatment and holdout stay comparable; their action is recorded (queue_status holdout) and
     never sent. One row per audience and customer in it tonight. -#}
 with
@@ -70,6 +72,23 @@ recent_actions as (
 
 ),
 
+{%- set channel_caps = checked_channel_caps() %}
+
+recent_by_channel as (
+
+    select
+        customer_id
+        {%- for cap in channel_caps %},
+        sum(
+            case when as_of_date > {{ dbt.dateadd('day', -1 * cap.days, as_of_date()) }}
+                and ',' || channels || ',' like '%,{{ cap.channel }},%' then 1 else 0 end
+        ) as {{ cap.channel }}_in_{{ cap.days }}d
+        {%- endfor %}
+    from history
+    group by customer_id
+
+),
+
 candidates as (
 
     select
@@ -122,17 +141,50 @@ eligible as (
 
 ),
 
-decided as (
+capped as (
 
     select
         eligible.*,
         {%- for cap in var('activation_frequency_caps') %}
         coalesce(recent_actions.actions_in_{{ cap.days }}d, 0) + 1 > {{ cap.max_actions }}
         {%- if not loop.last %} or {% endif %}
-        {%- endfor %} as is_capped
+        {%- endfor %} as is_capped,
+        -- the reachable channels under their own caps
+        nullif(concat_ws(','
+            {%- for channel in audience_channels() %},
+            case when ',' || eligible.reachable_channels || ',' like '%,{{ channel }},%'
+                {%- for cap in channel_caps if cap.channel == channel %}
+                and coalesce(recent_by_channel.{{ channel }}_in_{{ cap.days }}d, 0) + 1 <= {{ cap.max_actions }}
+                {%- endfor %}
+                then '{{ channel }}' end
+            {%- endfor %}
+        ), '') as sendable_channels
     from eligible
     left join recent_actions
         on eligible.customer_id = recent_actions.customer_id
+    left join recent_by_channel
+        on eligible.customer_id = recent_by_channel.customer_id
+
+),
+
+decided as (
+
+    select
+        audience_name,
+        customer_id,
+        treatment_group,
+        priority,
+        channels,
+        offer_kind,
+        offer_value,
+        template_id,
+        choice_rank,
+        is_capped,
+        sendable_channels is null as is_channel_capped,
+        -- the winner goes out on the channels left; the others show what reached them
+        case when choice_rank = 1 and not is_capped and sendable_channels is not null
+            then sendable_channels else reachable_channels end as reachable_channels
+    from capped
 
 ),
 
@@ -149,13 +201,14 @@ statuses as (
         offer_value,
         template_id,
         case
-            when choice_rank > 1 or is_capped then 'held_back'
+            when choice_rank > 1 or is_capped or is_channel_capped then 'held_back'
             when treatment_group = 'holdout' then 'holdout'
             else 'queued'
         end as queue_status,
         case
             when choice_rank > 1 then 'lower_priority'
             when is_capped then 'frequency_cap'
+            when is_channel_capped then 'channel_cap'
         end as held_back_reason
     from decided
 

@@ -4,9 +4,10 @@
     - refund_in_progress: a refund not yet settled (var suppress_refund_in_progress);
     - complained: a survey score of at most var complaint_max_score in the last
       var complaint_suppression_days days.
+    - opted_out: an SMS reply that unsubscribes (TD, 退订 …; stg_shop__sms_replies), from a
+      customer's mobile, for good.
     Erased people are not here: their rows are gone, and the outbox checks every contact point
-    against the erasure tombstones (raw.suppression_list) before it writes one. SMS opt-outs
-    (TD/退订 replies) join when delivery receipts are loaded. -#}
+    against the erasure tombstones (raw.suppression_list) before it writes one. -#}
 with
 
 customers as (
@@ -94,9 +95,28 @@ complaints as (
 
 ),
 
+opt_outs as (
+
+    select
+        identifiers.customer_id,
+        'opted_out' as suppression_kind,
+        'SMS reply ' || replies.content as reason,
+        replies.replied_date as suppressed_since_date
+    from {{ ref('stg_shop__sms_replies') }} as replies
+    inner join identifiers
+        on identifiers.identifier_type = 'phone_hmac'
+        and replies.mobile_hmac = identifiers.identifier_value
+    where replies.is_opt_out
+        and replies.mobile_kind = 'mobile'
+        and replies.replied_date <= {{ as_of_date() }}
+
+),
+
 unioned as (
 
     select * from do_not_contact
+    union all
+    select * from opt_outs
     union all
     select * from refunds_open
     union all
