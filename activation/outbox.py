@@ -74,7 +74,7 @@ def outbox_frames(
 
     `queue` holds one row per queued action with send_key, audience_name, customer_id,
     reachable_channels, offer_kind, offer_value, template_id, scheduled_send_at, taobao_nick,
-    mobile_pseudonym, wecom_employee_userid, next_product_name. `vault_numbers` maps a mobile
+    mobile_pseudonym, wecom_employee_userid, product_name. `vault_numbers` maps a mobile
     pseudonym to its number, for the SMS file; without it the file carries the pseudonyms.
     """
     queue = queue.assign(
@@ -99,7 +99,7 @@ def outbox_frames(
                 "手机号假名": sms["mobile_pseudonym"].to_numpy(),
                 "模板": sms["template_id"].to_numpy(),
                 "优惠": sms["offer"].to_numpy(),
-                "商品": sms["next_product_name"].fillna("").to_numpy(),
+                "商品": sms["product_name"].fillna("").to_numpy(),
                 "发送时间": sms["send_at"].to_numpy(),
                 "人群": sms["audience_name"].to_numpy(),
                 "send_key": sms["send_key"].to_numpy(),
@@ -113,7 +113,7 @@ def outbox_frames(
                 "人群": wangwang["audience_name"].to_numpy(),
                 "话术模板": wangwang["template_id"].to_numpy(),
                 "优惠": wangwang["offer"].to_numpy(),
-                "商品": wangwang["next_product_name"].fillna("").to_numpy(),
+                "商品": wangwang["product_name"].fillna("").to_numpy(),
                 "send_key": wangwang["send_key"].to_numpy(),
             }
         )
@@ -148,7 +148,7 @@ def _tasks(rows: pd.DataFrame) -> pd.DataFrame:
             "人群": rows["audience_name"].to_numpy(),
             "话术模板": rows["template_id"].to_numpy(),
             "优惠": rows["offer"].to_numpy(),
-            "商品": rows["next_product_name"].fillna("").to_numpy(),
+            "商品": rows["product_name"].fillna("").to_numpy(),
             "发送时间": rows["send_at"].to_numpy(),
             "send_key": rows["send_key"].to_numpy(),
         }
@@ -201,7 +201,7 @@ WEBHOOK_FIELDS = (
     "audience_name",
     "template_id",
     "offer",
-    "next_product_name",
+    "product_name",
     "wecom_employee_userid",
     "send_at",
 )

@@ -1,11 +1,16 @@
-"""Benchmark the whole pipeline at a given shop size: generate, load, dbt build, predictions.
+"""Benchmark the whole pipeline at a given shop size: generate, load, dbt build, predictions,
+activation (audiences, queue) and the outbox.
 
     python bench/pipeline.py --customers 100000
 
 Writes bench/results/pipeline_<customers>.json with wall time and peak memory per stage: the demo
 generator and dbt run in their own processes (dbt does under Dagster too), the loader in this one.
 Runs what the Dagster assets run, without Dagster's own start-up (measured by the demo); the
-predictions stage materialises the two prediction assets in this process.
+predictions stage materialises the two prediction assets in this process. The load keeps the
+contact vault (a bench vault key), so its cost is in load_raw; the activation stage is the
+nightly job's second dbt step (tag:activation), timed per model from dbt's run_results.json
+(audiences: the facts and memberships; queue: suppression, the queue and the history); the
+outbox stage reads tonight's queue, opens the vault for its SMS rows and writes the files.
 """
 
 from __future__ import annotations
@@ -32,6 +37,16 @@ from ingestion.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 BENCH_KEY = b"bench-key-0123456789abcdef-not-secret"
+BENCH_VAULT_KEY = b"bench-vault-key-0123456789abcdef-not-secret"
+AUDIENCE_MODELS = (
+    "customer_audience_facts",
+    "audience_definitions",
+    "audience_memberships",
+    "audience_changes",
+    "audience_summary",
+    "audience_balance",
+)
+QUEUE_MODELS = ("suppression_list", "activation_queue", "contact_history")
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -54,7 +69,7 @@ class TreePeak:
     process (what getrusage reports) understates what the machine needs."""
 
     def __enter__(self):
-        self.peak_kb, self._stop = 0, threading.Event()
+        self.peak_kb, self._stop = _tree_rss_kb(os.getpid()), threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -138,6 +153,33 @@ def _materialise_predictions(warehouse: Path) -> None:
         os.environ.update(saved)
 
 
+def _model_seconds(run_results: Path) -> dict[str, float]:
+    """Execution seconds per model of the last dbt invocation."""
+    results = json.loads(run_results.read_text())["results"]
+    return {
+        r["unique_id"].split(".")[-1]: r["execution_time"]
+        for r in results
+        if r["unique_id"].startswith("model.")
+    }
+
+
+def _write_outbox(warehouse: Path, outbox_dir: Path):
+    """The outbox asset's work, in this process: tonight's queue with its channel data, the
+    erasure check, the vault opened for the SMS rows, the files written."""
+    from activation.outbox import without_erased, write_outbox
+    from dagster_project.defs.activation.assets import QUEUED_SQL
+    from ingestion.vault import ContactVault, open_mobiles
+
+    with duckdb.connect(str(warehouse)) as con:
+        queued = con.execute(QUEUED_SQL).df()
+        queued, _ = without_erased(con, BENCH_KEY, queued)
+        sms = queued["reachable_channels"].fillna("").str.split(",").map(lambda c: "sms" in c)
+        wanted = queued.loc[sms.astype(bool), "mobile_pseudonym"].dropna().tolist()
+        numbers, _ = open_mobiles(con, ContactVault(BENCH_VAULT_KEY), wanted)
+    report = write_outbox(outbox_dir, ShopParams.end, queued, numbers)
+    return report, len(wanted) - report.sms_without_numbers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -189,12 +231,14 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     with TreePeak() as load_memory, duckdb.connect(str(warehouse)) as con:
-        report = load_landing(con, landing, BENCH_KEY)
+        report = load_landing(con, landing, BENCH_KEY, vault_key=BENCH_VAULT_KEY)
     stages["load_raw"] = time.perf_counter() - started
     load_peak = load_memory.mb
 
     env = dict(os.environ, FUGOU_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    seconds, dbt_peak, _ = _timed(nightly_dbt_build(workdir), workdir, env)
+    seconds, dbt_peak, _ = _timed(
+        nightly_dbt_build(workdir, "--exclude", "tag:activation"), workdir, env
+    )
     stages["dbt_build"] = seconds
 
     started = time.perf_counter()
@@ -202,6 +246,20 @@ def main(argv: list[str] | None = None) -> int:
         _materialise_predictions(warehouse)
     stages["predictions"] = time.perf_counter() - started
     predictions_peak = predictions_memory.mb
+
+    seconds, activation_peak, _ = _timed(
+        nightly_dbt_build(workdir, "--select", "tag:activation"), workdir, env
+    )
+    stages["activation_dbt"] = seconds
+    model_seconds = _model_seconds(workdir / "dbt_target" / "run_results.json")
+    stages["audiences_models"] = sum(model_seconds.get(m, 0.0) for m in AUDIENCE_MODELS)
+    stages["queue_models"] = sum(model_seconds.get(m, 0.0) for m in QUEUE_MODELS)
+
+    started = time.perf_counter()
+    with TreePeak() as outbox_memory:
+        outbox_report, sms_numbers = _write_outbox(warehouse, workdir / "outbox")
+    stages["outbox"] = time.perf_counter() - started
+    outbox_peak = outbox_memory.mb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         marts = {
@@ -214,8 +272,14 @@ def main(argv: list[str] | None = None) -> int:
                 "product_pairs",
                 "customer_next_products",
                 "customer_predictions",
+                "customer_audience_facts",
+                "audience_memberships",
+                "activation_queue",
+                "contact_history",
+                "suppression_list",
             )
         }
+        (vaulted,) = con.execute("select count(*) from vault.contact_points").fetchone()
     pipeline = stages["load_raw"] + stages["dbt_build"] + stages["predictions"]
     result = {
         "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -232,14 +296,26 @@ def main(argv: list[str] | None = None) -> int:
         "raw_rows_loaded": report.rows_loaded,
         "rows_quarantined": report.rows_quarantined,
         "mart_rows": marts,
+        "vault_contact_points": vaulted,
+        "outbox": {
+            "files": len(outbox_report.files),
+            "rows": outbox_report.rows,
+            "sms_rows_with_numbers": sms_numbers,
+            "sms_rows_without_numbers": outbox_report.sms_without_numbers,
+        },
         "seconds": {k: v if v is None else round(v, 2) for k, v in stages.items()},
         "pipeline_seconds_load_dbt_predictions": round(pipeline, 2),
+        "night_seconds_with_activation_and_outbox": round(
+            pipeline + stages["activation_dbt"] + stages["outbox"], 2
+        ),
         "dominant_stage": max(("load_raw", "dbt_build", "predictions"), key=stages.get),
         "peak_rss_mb": {
             "generate_exports": generate_peak,
             "load_raw": load_peak,
             "dbt_build": dbt_peak,
             "predictions": predictions_peak,
+            "activation_dbt": activation_peak,
+            "outbox": outbox_peak,
         },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ totals (counts, rates) still include the person until the next night's build.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from ingestion.key_fingerprint import KeyMismatchError, check_key_read_only
 from ingestion.publish import publish_marts
 from ingestion.settings import SettingsError, load_settings
 from ingestion.warehouse import WarehouseInUseError
+
+log = logging.getLogger(__name__)
 
 
 def run_erasure(
@@ -90,15 +93,56 @@ def _erase_in_postgres(warehouse, dsn: str, pii_key: bytes, request, nodes) -> d
         db = _Db(pg)
         person = resolve(db, pii_key, request, nodes=nodes)
         counts = sweep_derived_tables(db, person)
+        # the person's values, gone before ANALYZE: it samples temporary tables too, and their
+        # statistics would outlive the session as dead rows of pg_statistic
+        db.execute("drop table if exists fugou_erasure_values")
         pg.commit()
         pg.autocommit = True
         with pg.cursor() as cur:
             _wait_for_other_snapshots(cur)
             cur.execute("vacuum full")
+            _forget_statistics(cur)
             cur.execute("checkpoint")
     finally:
         pg.close()
     return counts
+
+
+def _forget_statistics(cur) -> None:
+    """The planner's statistics sample column values (pg_statistic's most common values and
+    histograms): an order id or pseudonym of the person can sit there after their rows are
+    gone. ANALYZE recomputes them from the rows left, but keeps a table's old ones when it has
+    no rows left (PostgreSQL's documented behaviour), so those are deleted; then VACUUM FULL of
+    pg_statistic drops the old versions from its files. Both need a superuser; without one the
+    erasure says what is left and how to finish it."""
+    import psycopg2
+
+    cur.execute("analyze")
+    cur.execute(
+        """
+        select c.oid, n.nspname, c.relname
+        from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'm', 'p')
+          and n.nspname not in ('pg_catalog', 'information_schema')
+          and n.nspname not like 'pg\\_toast%'
+          and exists (select 1 from pg_catalog.pg_statistic s where s.starelid = c.oid)
+        """
+    )
+    try:
+        for oid, schema, table in cur.fetchall():
+            cur.execute(f'select exists (select 1 from "{schema}"."{table}")')
+            if not cur.fetchone()[0]:
+                cur.execute("delete from pg_catalog.pg_statistic where starelid = %s", [oid])
+        # an autovacuum that started meanwhile would keep the old versions alive
+        _wait_for_other_snapshots(cur)
+        cur.execute("vacuum full pg_catalog.pg_statistic")
+    except psycopg2.errors.InsufficientPrivilege:
+        log.warning(
+            "PostgreSQL: not allowed to clear the statistics of emptied tables or rewrite "
+            "pg_catalog.pg_statistic; the planner's old samples of the erased rows may stay in "
+            "its files until a superuser runs VACUUM FULL pg_catalog.pg_statistic"
+        )
 
 
 def _wait_for_other_snapshots(cur, timeout_s: float = 120.0) -> None:

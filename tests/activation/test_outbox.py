@@ -21,7 +21,7 @@ def _queue(rows: list[dict]) -> pd.DataFrame:
         "taobao_nick": None,
         "mobile_pseudonym": None,
         "wecom_employee_userid": None,
-        "next_product_name": None,
+        "product_name": None,
     }
     frame = pd.DataFrame([{**base, **row} for row in rows])
     frame["send_key"] = frame["audience_name"] + ":" + frame["customer_id"] + ":2026-10-31"
@@ -69,7 +69,7 @@ def test_each_channel_gets_its_file_and_a_rerun_replaces_the_night(tmp_path):
                 "reachable_channels": "wecom,sms",
                 "wecom_employee_userid": "lisi",
                 "mobile_pseudonym": "cd34",
-                "next_product_name": "厨房纸",
+                "product_name": "厨房纸",
             },
             {
                 "audience_name": "vip",

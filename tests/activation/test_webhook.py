@@ -69,7 +69,7 @@ def _actions(n: int) -> pd.DataFrame:
             "audience_name": "we_miss_you",
             "template_id": "wmy_01",
             "offer": "20元无门槛",
-            "next_product_name": None,
+            "product_name": None,
             "wecom_employee_userid": None,
             "send_at": "2026-11-01 10:00",
         }

@@ -101,9 +101,26 @@ def test_every_asset_materialises_and_every_check_passes(demo_env):
         for e in first.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
-    failed = [(ev.asset_key.to_user_string(), ev.check_name) for ev in evaluations if not ev.passed]
+    failed = [
+        (ev.asset_key.to_user_string(), ev.check_name)
+        for ev in evaluations
+        if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    warned = {
+        (ev.asset_key.to_user_string(), ev.check_name)
+        for ev in evaluations
+        if not ev.passed and ev.severity == dg.AssetCheckSeverity.WARN
+    }
     assert len(evaluations) > 50
     assert failed == []
+    # the one warning: empty audiences. The demo's products are all older than 30 days, so
+    # new_arrivals_preferred_category selects nobody; 400 customers hold one first order at
+    # 3-6 days after receipt only by chance (seed 7: none). The UI says so.
+    assert warned == {("marts/audience_summary", "assert_audiences_are_not_empty_and_steady")}
+    empty = query(
+        warehouse, "select audience_name from marts.audience_summary where member_count = 0"
+    )
+    assert ("new_arrivals_preferred_category",) in empty and len(empty) <= 3
     (identity,) = [ev for ev in evaluations if ev.check_name == "identity_resolution_quality"]
     assert identity.metadata["measured"].value is True
     assert identity.metadata["precision"].value >= 0.999
@@ -314,6 +331,18 @@ def test_the_outbox_holds_tonights_queued_actions_and_nothing_else(demo_env):
             "and identifier_type = 'phone_hmac' and identifier_value = ?",
             [customers[send_key], pseudonym],
         ) == [(1,)]
+    # the audiences tonight, in the outbox's metadata: one table row and one plotted size each
+    _, _, first, *_ = demo_env
+    (metadata,) = [
+        e.materialization.metadata
+        for e in first.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["activation", "outbox"])
+    ]
+    sizes = dict(query(warehouse, "select audience_name, member_count from marts.audience_summary"))
+    table = {r.data["audience_name"]: r.data for r in metadata["audiences"].value.records}
+    assert {n: r["member_count"] for n, r in table.items()} == sizes
+    assert {n: metadata[f"audience_size/{n}"].value for n in sizes} == sizes
+    assert sum(r["queued_count"] for r in table.values()) == len(queued)
     # only tonight's SMS customers' numbers left the vault: the vault holds many more
     (vaulted,) = query(warehouse, "select count(*) from vault.contact_points")[0]
     assert vaulted > 2 * len(sms)

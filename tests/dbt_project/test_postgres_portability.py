@@ -45,6 +45,7 @@ MARTS = {
     "cohort_retention_monthly": "cohort_month_start_date, months_since_first_purchase",
     "customer_audience_facts": "customer_id",
     "customer_wecom_follows": "customer_id, employee_userid",
+    "order_deliveries": "order_id",
     "customer_category_rfm": "customer_id, category_name",
     "customer_identifiers": "identifier_type, identifier_value",
     "cross_sell_evaluation": "method",

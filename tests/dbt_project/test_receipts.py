@@ -30,6 +30,10 @@ def nights(tmp_path_factory):
         "where queue_status = 'queued' order by send_key",
     )
     assert len(first) >= 2, "the hand shop queues at least two actions on its first night"
+    groups = query(
+        warehouse,
+        "select audience_name, customer_id, treatment_group from marts.audience_memberships",
+    )
     (delivered, _, _, _), (failed, failed_customer, _, _) = first[:2]
     # the SMS platform's send report (阿里云-style columns, send key as OutId), two days later
     write_export(
@@ -45,20 +49,38 @@ def nights(tmp_path_factory):
                 "外部流水扩展字段": delivered,
             },
             {
-                "手机号码": "138****0001",
-                "发送时间": "2026-11-01 10:00:03",
-                "接收时间": "2026-11-01 10:00:11",
-                "发送状态": "发送成功",
-                "错误码": "DELIVERED",
-                "外部流水扩展字段": delivered,
-            },
-            {
                 "手机号码": "138****0002",
                 "发送时间": "2026-11-01 10:00:04",
                 "接收时间": "2026-11-01 10:00:30",
                 "发送状态": "发送失败",
                 "错误码": "MOBILE_NOT_ON_SERVICE",
                 "外部流水扩展字段": failed,
+            },
+        ],
+    )
+    # 阿里云's QuerySendDetails shape: sendStatus 3 is 发送成功, with the whole number in phoneNum
+    write_export(
+        landing / "短信发送记录-20261103.csv",
+        [
+            "phoneNum",
+            "sendStatus",
+            "errCode",
+            "templateCode",
+            "content",
+            "sendDate",
+            "receiveDate",
+            "outId",
+        ],
+        [
+            {
+                "phoneNum": "13800000001",
+                "sendStatus": "3",
+                "errCode": "DELIVERED",
+                "templateCode": "SMS_1234",
+                "content": "【小店】亲，送您一张券",
+                "sendDate": "2026-11-01 10:00:03",
+                "receiveDate": "2026-11-01 10:00:11",
+                "outId": delivered,
             },
         ],
     )
@@ -79,14 +101,20 @@ def nights(tmp_path_factory):
         report = load_landing(con, landing, PII_KEY)
     assert {f.source_file: f.status for f in report.files if f.status == "loaded"} == {
         "短信发送记录-20261102.csv": "loaded",
+        "短信发送记录-20261103.csv": "loaded",
         "上行短信-20261101.csv": "loaded",
     }
+    # the report's number and message text are left out, not kept as unknown columns
+    assert query(
+        warehouse, "select count(*) from raw.delivery_receipts where _extra is not null"
+    ) == [(0,)]
+    assert b"13800000001" not in warehouse.read_bytes()
     run_dbt(["build", "--exclude", "test_type:unit"], warehouse, SECOND, tmp_path)
-    return warehouse, first, delivered, failed, failed_customer
+    return warehouse, first, delivered, failed, failed_customer, groups
 
 
 def test_receipts_reach_earlier_nights_rows_of_contact_history(nights):
-    warehouse, first, delivered, failed, _ = nights
+    warehouse, first, delivered, failed, *_ = nights
     rows = dict(
         (key, (status, code))
         for key, status, code in query(
@@ -95,7 +123,8 @@ def test_receipts_reach_earlier_nights_rows_of_contact_history(nights):
             f"where as_of_date = '{FIRST}'",
         )
     )
-    assert rows[delivered] == ("delivered", "DELIVERED")  # the later status wins over 发送中
+    # the later report (sendStatus 3) wins over 发送中
+    assert rows[delivered] == ("delivered", "DELIVERED")
     assert rows[failed] == ("failed", "MOBILE_NOT_ON_SERVICE")
     others = {k: v for k, v in rows.items() if k not in (delivered, failed)}
     assert all(status is None for status, _ in others.values())  # no receipt: no status
@@ -139,3 +168,16 @@ def test_an_unsubscribe_reply_suppresses_the_customer(nights):
         [carol],
     )
     assert held and set(held) == {("held_back", "suppressed_opted_out")}
+
+
+def test_every_member_keeps_their_group_on_the_second_night(nights):
+    warehouse, *_, groups = nights
+    second = {
+        (a, c): g
+        for a, c, g in query(
+            warehouse,
+            "select audience_name, customer_id, treatment_group from marts.audience_memberships",
+        )
+    }
+    assert len(groups) >= 2
+    assert all(second[(a, c)] == g for a, c, g in groups)  # nobody changes group, nobody is lost

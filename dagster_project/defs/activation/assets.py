@@ -12,7 +12,8 @@ HISTORY = dg.AssetKey(["marts", "contact_history"])
 OUTBOX = ["activation", "outbox"]
 
 # Tonight's queued actions with what each channel needs: the nick, the newest mobile's
-# pseudonym, the employee who follows the customer on WeCom (the earliest added), the product.
+# pseudonym, the employee who follows the customer on WeCom (the earliest added), the product
+# the audience names (its `product`: the next recommended product or a new arrival).
 QUEUED_SQL = """
 with phones as (
     select customer_id, identifier_value as mobile_pseudonym,
@@ -41,8 +42,14 @@ select
     customers.preferred_nick as taobao_nick,
     phones.mobile_pseudonym,
     followers.employee_userid as wecom_employee_userid,
-    facts.next_product_name
+    case definitions.product_fact
+        when 'new_arrival' then facts.new_arrival_product_name
+        when 'none' then null
+        else facts.next_product_name
+    end as product_name
 from marts.activation_queue as queue
+inner join marts.audience_definitions as definitions
+    on queue.audience_name = definitions.audience_name
 inner join marts.dim_customers as customers on queue.customer_id = customers.customer_id
 left join marts.customer_audience_facts as facts on queue.customer_id = facts.customer_id
 left join phones on queue.customer_id = phones.customer_id and phones.phone_rank = 1
@@ -85,8 +92,10 @@ def outbox(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
         )
     context.log.info(f"outbox {report.folder}: {report.rows} rows in {len(report.files)} files")
     posted = _post_webhook(context, settings, as_of, queued)
+    audiences = warehouse.read_frame(AUDIENCES_SQL)
     return dg.MaterializeResult(
         metadata=posted
+        | _audience_metadata(audiences)
         | {
             "folder": dg.MetadataValue.path(str(report.folder)),
             "files": dg.MetadataValue.json(report.files),
@@ -96,6 +105,43 @@ def outbox(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
             "cells_escaped_for_spreadsheets": report.escaped_cells,
         }
     )
+
+
+# Each audience tonight: size by group, who entered and left, and what the queue did with them.
+AUDIENCES_SQL = """
+select
+    summary.audience_name,
+    summary.member_count,
+    summary.treatment_count,
+    summary.holdout_count,
+    summary.entered_count,
+    summary.exited_count,
+    coalesce(sum(case when queue.queue_status = 'queued' then 1 else 0 end), 0) as queued_count,
+    coalesce(sum(case when queue.queue_status = 'held_back' then 1 else 0 end), 0) as held_back_count
+from marts.audience_summary as summary
+left join marts.activation_queue as queue on summary.audience_name = queue.audience_name
+group by 1, 2, 3, 4, 5, 6, summary.priority
+order by summary.priority
+"""
+
+
+def _audience_metadata(audiences) -> dict:
+    """The audiences as a table, and each one's size as a number of its own, so the asset's
+    page plots every audience night over night."""
+    columns = list(audiences.columns)
+    rows = [
+        dg.TableRecord(
+            {c: (v if isinstance(v, str) else int(v)) for c, v in zip(columns, r, strict=True)}
+        )
+        for r in audiences.itertuples(index=False, name=None)
+    ]
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(c, "string" if c == "audience_name" else "int") for c in columns]
+    )
+    return {"audiences": dg.MetadataValue.table(rows, schema=schema)} | {
+        f"audience_size/{name}": int(size)
+        for name, size in zip(audiences["audience_name"], audiences["member_count"], strict=True)
+    }
 
 
 def _post_webhook(context, settings, as_of, queued) -> dict:

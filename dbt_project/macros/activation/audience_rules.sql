@@ -21,7 +21,7 @@
 {% macro checked_audiences() -%}
     {%- set audiences = var('audiences', []) -%}
     {%- set required = ['name', 'description_cn', 'description_en', 'when', 'priority', 'channels', 'offer', 'cooldown_days', 'holdout_share'] -%}
-    {%- set optional = ['tags_all', 'active_from', 'active_to', 'marketing'] -%}
+    {%- set optional = ['tags_all', 'active_from', 'active_to', 'marketing', 'product'] -%}
     {%- set names = [] -%}
     {%- set priorities = [] -%}
     {%- set checked = [] -%}
@@ -59,6 +59,8 @@
             {{ exceptions.raise_compiler_error(label ~ ': tags_all must be a list of tag names') }}
         {%- elif 'marketing' in audience and audience.marketing is not boolean -%}
             {{ exceptions.raise_compiler_error(label ~ ': marketing must be true or false') }}
+        {%- elif 'product' in audience and audience.product not in ['next_product', 'new_arrival', 'none'] -%}
+            {{ exceptions.raise_compiler_error(label ~ ': product must be next_product, new_arrival or none') }}
         {%- endif -%}
         {%- set dates = {} -%}
         {%- for key in ['active_from', 'active_to'] -%}
@@ -89,6 +91,7 @@
             'active_to': dates.active_to,
             'is_active': active,
             'is_marketing': audience.marketing if 'marketing' in audience else true,
+            'product': audience.product if 'product' in audience else 'next_product',
         }) -%}
     {%- endfor -%}
     {{ return(checked) }}
@@ -151,7 +154,8 @@
         {% if audience.active_from %}cast('{{ audience.active_from }}' as date){% else %}cast(null as date){% endif %} as active_from_date,
         {% if audience.active_to %}cast('{{ audience.active_to }}' as date){% else %}cast(null as date){% endif %} as active_to_date,
         {{ 'true' if audience.is_active else 'false' }} as is_active,
-        {{ 'true' if audience.is_marketing else 'false' }} as is_marketing
+        {{ 'true' if audience.is_marketing else 'false' }} as is_marketing,
+        {{ quoted(audience.product) }} as product_fact
     {%- endfor -%}
 {%- endmacro %}
 

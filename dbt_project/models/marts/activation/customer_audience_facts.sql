@@ -59,6 +59,75 @@ next_products as (
 
 ),
 
+last_orders as (
+
+    -- the newest purchase and where its delivery stands (the new-customer journey)
+    select
+        customer_id,
+        paid_date,
+        received_date,
+        received_signal,
+        row_number() over (
+            partition by customer_id order by paid_date desc, order_id desc
+        ) as order_rank
+    from {{ ref('order_deliveries') }}
+
+),
+
+product_first_sales as (
+
+    select
+        merchant_code,
+        min(product_name) as product_name,
+        min(category_name) as category_name,
+        min(created_date) as first_sold_date,
+        count(distinct customer_id) as buyer_count
+    from {{ ref('int_order_lines_joined_to_products') }}
+    where is_purchase and merchant_code is not null and created_date <= {{ as_of_date() }}
+    group by merchant_code
+
+),
+
+new_arrivals as (
+
+    -- products first sold in the last var new_arrival_days days
+    select * from product_first_sales
+    where category_name is not null
+        and first_sold_date > {{ dbt.dateadd('day', -1 * var('new_arrival_days'), as_of_date()) }}
+
+),
+
+bought as (
+
+    select distinct customer_id, merchant_code
+    from {{ ref('int_order_lines_joined_to_products') }}
+    where merchant_code in (select merchant_code from new_arrivals)
+
+),
+
+customer_new_arrivals as (
+
+    -- new arrivals in the customer's preferred category they have not bought, the most bought
+    -- first
+    select
+        customers.customer_id,
+        new_arrivals.merchant_code,
+        new_arrivals.product_name,
+        count(*) over (partition by customers.customer_id) as new_arrival_count,
+        row_number() over (
+            partition by customers.customer_id
+            order by new_arrivals.buyer_count desc, new_arrivals.merchant_code
+        ) as arrival_rank
+    from customers
+    inner join new_arrivals
+        on customers.preferred_category = new_arrivals.category_name
+    left join bought
+        on customers.customer_id = bought.customer_id
+        and new_arrivals.merchant_code = bought.merchant_code
+    where bought.customer_id is null
+
+),
+
 anniversaries as (
 
     -- the next joining anniversary on or after the as-of day (29 February: 28 February in
@@ -93,6 +162,17 @@ final as (
         customers.net_revenue_amount,
         customers.aov_amount,
         customers.preferred_category,
+        -- the newest purchase's delivery (order_deliveries says which signal dated it)
+        cast({{ dbt.datediff('last_orders.paid_date', as_of_date(), 'day') }} as integer)
+            as days_since_last_order_paid,
+        case when last_orders.received_date <= {{ as_of_date() }}
+            then cast({{ dbt.datediff('last_orders.received_date', as_of_date(), 'day') }} as integer)
+        end as days_since_last_order_received,
+        last_orders.received_signal as last_order_received_signal,
+        -- new arrivals in the preferred category
+        coalesce(cast(customer_new_arrivals.new_arrival_count as integer), 0) as new_arrival_count,
+        customer_new_arrivals.merchant_code as new_arrival_product_code,
+        customer_new_arrivals.product_name as new_arrival_product_name,
         -- membership
         members.member_tier,
         members.points_balance,
@@ -139,6 +219,12 @@ final as (
         on customers.customer_id = replenishment.customer_id
     left join next_products
         on customers.customer_id = next_products.customer_id
+    left join last_orders
+        on customers.customer_id = last_orders.customer_id
+        and last_orders.order_rank = 1
+    left join customer_new_arrivals
+        on customers.customer_id = customer_new_arrivals.customer_id
+        and customer_new_arrivals.arrival_rank = 1
 
 )
 

@@ -4,6 +4,9 @@
     - refund_in_progress: a refund not yet settled (var suppress_refund_in_progress);
     - complained: a survey score of at most var complaint_max_score in the last
       var complaint_suppression_days days.
+    - stopped_contacting: past var stop_contacting_after_days since the last purchase, and sent
+      var stop_contacting_after_touches marketing actions since (holdout records count, as for
+      the caps) without buying: the guide's "stop wasting reach". From the last such action.
     - opted_out: an SMS reply that unsubscribes (TD, 退订 …; stg_shop__sms_replies), from a
       customer's mobile, for good.
     Erased people are not here: their rows are gone, and the outbox checks every contact point
@@ -112,11 +115,55 @@ opt_outs as (
 
 ),
 
+lapsed as (
+
+    select customer_id, last_purchase_date
+    from {{ ref('dim_customers') }}
+    where last_purchase_date
+        <= {{ dbt.dateadd('day', -1 * var('stop_contacting_after_days'), as_of_date()) }}
+
+),
+
+touches_since_purchase as (
+
+    select
+        history.customer_id,
+        lapsed.last_purchase_date,
+        count(*) as touch_count,
+        max(history.as_of_date) as last_touch_date
+    from ({{ previous_contact_history() }}) as history
+    inner join {{ ref('audience_definitions') }} as definitions
+        on history.audience_name = definitions.audience_name
+        and definitions.is_marketing
+    inner join lapsed
+        on history.customer_id = lapsed.customer_id
+        and history.as_of_date > lapsed.last_purchase_date
+    group by history.customer_id, lapsed.last_purchase_date
+
+),
+
+stopped as (
+
+    select
+        customer_id,
+        'stopped_contacting' as suppression_kind,
+        cast(touch_count as {{ dbt.type_string() }})
+            || ' marketing actions since the last purchase on '
+            || cast(last_purchase_date as {{ dbt.type_string() }}) || ', none followed by a purchase'
+            as reason,
+        last_touch_date as suppressed_since_date
+    from touches_since_purchase
+    where touch_count >= {{ var('stop_contacting_after_touches') }}
+
+),
+
 unioned as (
 
     select * from do_not_contact
     union all
     select * from opt_outs
+    union all
+    select * from stopped
     union all
     select * from refunds_open
     union all
