@@ -34,6 +34,7 @@ import pandas as pd
 
 from ingestion.erasure import is_suppressed, suppression_keys
 from ingestion.spreadsheet import write_spreadsheet
+from ingestion.vault import ContactVault, open_mobiles
 
 CHANNELS = ("sms", "wangwang", "taobao_crowd", "wecom", "agent_task", "webhook")
 MANIFEST = "manifest.json"
@@ -49,6 +50,22 @@ class OutboxReport:
     @property
     def rows(self) -> int:
         return sum(self.files.values())
+
+
+def on_channel(queue: pd.DataFrame, channel: str) -> pd.Series:
+    """Which queued actions go out on `channel`. A boolean Series, not a list: an empty list
+    would select columns (a first night may queue nobody)."""
+    channels = queue["reachable_channels"].fillna("").astype(str).str.split(",")
+    return channels.map(lambda found: channel in found).astype(bool)
+
+
+def sms_numbers(con, vault_key: bytes, queue: pd.DataFrame) -> tuple[dict[str, str], int]:
+    """The contact vault opened for tonight's SMS rows only: nobody else's number leaves it.
+    (pseudonym -> number, how many it holds that this key did not open.)"""
+    if not vault_key:
+        return {}, 0
+    wanted = queue.loc[on_channel(queue, "sms"), "mobile_pseudonym"].dropna().tolist()
+    return open_mobiles(con, ContactVault(vault_key), wanted)
 
 
 def offer_text(kind: str, value: object) -> str:
@@ -83,12 +100,7 @@ def outbox_frames(
         ],
         send_at=pd.to_datetime(queue["scheduled_send_at"]).dt.strftime("%Y-%m-%d %H:%M"),
     )
-    channels = queue["reachable_channels"].fillna("").astype(str).str.split(",")
-    # a boolean Series, not a list: an empty list would select columns (a first night may
-    # queue nobody)
-    by_channel = {
-        c: queue[channels.map(lambda found, c=c: c in found).astype(bool)] for c in CHANNELS
-    }
+    by_channel = {c: queue[on_channel(queue, c)] for c in CHANNELS}
     frames: dict[str, pd.DataFrame] = {}
     sms = by_channel["sms"]
     if len(sms):
@@ -210,8 +222,7 @@ WEBHOOK_FIELDS = (
 def webhook_actions(queue: pd.DataFrame) -> pd.DataFrame:
     """Tonight's actions for the webhook, with English field names for the receiving system
     (no phone: a receiver that texts holds its own numbers)."""
-    channels = queue["reachable_channels"].fillna("").astype(str).str.split(",")
-    rows = queue[channels.map(lambda found: "webhook" in found).astype(bool)]
+    rows = queue[on_channel(queue, "webhook")]
     rows = rows.assign(
         offer=[
             offer_text(k, v) for k, v in zip(rows["offer_kind"], rows["offer_value"], strict=True)

@@ -168,18 +168,15 @@ def _model_seconds(run_results: Path) -> dict[str, float]:
 def _write_outbox(warehouse: Path, outbox_dir: Path):
     """The outbox asset's work, in this process: tonight's queue with its channel data, the
     erasure check, the vault opened for the SMS rows, the files written."""
-    from activation.outbox import without_erased, write_outbox
+    from activation.outbox import sms_numbers, without_erased, write_outbox
     from dagster_project.defs.activation.assets import QUEUED_SQL
-    from ingestion.vault import ContactVault, open_mobiles
 
     with duckdb.connect(str(warehouse)) as con:
         queued = con.execute(QUEUED_SQL).df()
         queued, _ = without_erased(con, BENCH_KEY, queued)
-        sms = queued["reachable_channels"].fillna("").str.split(",").map(lambda c: "sms" in c)
-        wanted = queued.loc[sms.astype(bool), "mobile_pseudonym"].dropna().tolist()
-        numbers, _ = open_mobiles(con, ContactVault(BENCH_VAULT_KEY), wanted)
+        numbers, _ = sms_numbers(con, BENCH_VAULT_KEY, queued)
     report = write_outbox(outbox_dir, ShopParams.end, queued, numbers)
-    return report, len(wanted) - report.sms_without_numbers
+    return report, report.files.get("sms.csv", 0) - report.sms_without_numbers
 
 
 def _activation_only(workdir: Path, customers: int) -> int:

@@ -89,25 +89,30 @@ MIN_KEY_BYTES = 32
 KEY_HINT = "make one with: python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
-def _read_pii_key(env: dict[str, str]) -> bytes:
-    """The key from exactly one source. Both set is refused unless they agree: a shop that
-    moved its key into a file and forgot the old variable would otherwise run on whichever
-    one happened to win."""
-    env_key = env.get("FUGOU_PII_KEY", "").encode("utf-8")
-    key_file = env.get("FUGOU_PII_KEY_FILE", "")
+def _key_from(env: dict[str, str], variable: str, hint: str = "") -> tuple[bytes, str]:
+    """(key, where it came from) from `variable` or `<variable>_FILE`, empty when neither is
+    set. Both set is refused unless they agree: a shop that moved its key into a file and
+    forgot the old variable would otherwise run on whichever one happened to win."""
+    env_key = env.get(variable, "").encode("utf-8")
+    key_file = env.get(f"{variable}_FILE", "")
     file_key = b""
     if key_file:
         path = Path(key_file)
         if not path.is_file():
-            raise SettingsError(f"FUGOU_PII_KEY_FILE points to {path}, which does not exist")
+            raise SettingsError(f"{variable}_FILE points to {path}, which does not exist")
         file_key = path.read_bytes().strip()
     if env_key and file_key and env_key != file_key:
         raise SettingsError(
-            "FUGOU_PII_KEY and FUGOU_PII_KEY_FILE are both set and hold different keys: unset "
-            "one of them (the warehouse's key is the one its fingerprint matches)"
+            f"{variable} and {variable}_FILE are both set and hold different keys: unset "
+            f"one of them{hint}"
         )
-    key = env_key or file_key
-    source = "FUGOU_PII_KEY" if env_key else f"the key file {key_file}"
+    return env_key or file_key, variable if env_key else f"the key file {key_file}"
+
+
+def _read_pii_key(env: dict[str, str]) -> bytes:
+    key, source = _key_from(
+        env, "FUGOU_PII_KEY", " (the warehouse's key is the one its fingerprint matches)"
+    )
     if not key:
         raise SettingsError(
             "no PII key: set FUGOU_PII_KEY (a secret string) or FUGOU_PII_KEY_FILE (a file "
@@ -125,26 +130,13 @@ def _read_pii_key(env: dict[str, str]) -> bytes:
 def _read_vault_key(env: dict[str, str], pii_key: bytes) -> bytes:
     """The contact vault's key, optional; the same rules as the PII key, and never that key:
     whoever runs the pseudonyms must not thereby hold every customer's number."""
-    env_key = env.get("FUGOU_VAULT_KEY", "").encode("utf-8")
-    key_file = env.get("FUGOU_VAULT_KEY_FILE", "")
-    file_key = b""
-    if key_file:
-        path = Path(key_file)
-        if not path.is_file():
-            raise SettingsError(f"FUGOU_VAULT_KEY_FILE points to {path}, which does not exist")
-        file_key = path.read_bytes().strip()
-    if env_key and file_key and env_key != file_key:
-        raise SettingsError(
-            "FUGOU_VAULT_KEY and FUGOU_VAULT_KEY_FILE are both set and hold different keys: "
-            "unset one of them"
-        )
-    key = env_key or file_key
+    key, source = _key_from(env, "FUGOU_VAULT_KEY")
     if not key:
         return b""
     if len(key) < MIN_KEY_BYTES:
         raise SettingsError(
-            f"the vault key is {len(key)} bytes; it must be at least {MIN_KEY_BYTES} random "
-            f"bytes: {KEY_HINT}"
+            f"the vault key in {source} is {len(key)} bytes; it must be at least "
+            f"{MIN_KEY_BYTES} random bytes: {KEY_HINT}"
         )
     if key == pii_key:
         raise SettingsError(

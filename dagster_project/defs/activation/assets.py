@@ -2,10 +2,15 @@
 
 import dagster as dg
 
-from activation.outbox import send_keys_in, webhook_actions, without_erased, write_outbox
+from activation.outbox import (
+    send_keys_in,
+    sms_numbers,
+    webhook_actions,
+    without_erased,
+    write_outbox,
+)
 from activation.webhook import deliver
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
-from ingestion.vault import ContactVault, open_mobiles
 
 QUEUE = dg.AssetKey(["marts", "activation_queue"])
 HISTORY = dg.AssetKey(["marts", "contact_history"])
@@ -74,7 +79,7 @@ def outbox(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
     queued = warehouse.read_frame(QUEUED_SQL)
     with warehouse.connect() as con:
         queued, erased = without_erased(con, settings.pii_key, queued)
-        numbers, unopened = _sms_numbers(con, settings.vault_key, queued)
+        numbers, unopened = sms_numbers(con, settings.vault_key, queued)
     if erased:
         context.log.warning(f"{erased} queued actions name an erased person: not written")
     report = write_outbox(settings.outbox_dir, as_of, queued, numbers)
@@ -170,15 +175,6 @@ def _post_webhook(context, settings, as_of, queued) -> dict:
         "webhook_batches_already_delivered": report.already_delivered,
         "webhook_batches_failed": len(report.failed),
     }
-
-
-def _sms_numbers(con, vault_key: bytes, queued) -> tuple[dict[str, str], int]:
-    """The vault opened for tonight's SMS rows only: nobody else's number leaves it."""
-    if not vault_key:
-        return {}, 0
-    sms = queued["reachable_channels"].fillna("").str.split(",").map(lambda c: "sms" in c)
-    wanted = queued.loc[sms.astype(bool), "mobile_pseudonym"].dropna().tolist()
-    return open_mobiles(con, ContactVault(vault_key), wanted)
 
 
 @dg.asset_check(
