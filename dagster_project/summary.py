@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         _kpis(con)
         _models(con, settings)
         _tonight(con)
+        _did_it_work(con)
     return 0
 
 
@@ -267,6 +268,73 @@ def _tonight(con) -> None:
         queue,
     )
     print("  held back: " + ", ".join(f"{reason} {n:,}" for reason, n in reasons))
+
+
+def _points(value) -> str:
+    return "" if value is None else f"{float(value) * 100:+.1f}"
+
+
+def _did_it_work(con) -> None:
+    """Every audience's campaigns so far, pooled over the waves whose window is over: the lift in
+    conversion against the holdout with its 95% interval, and the ROI; or why it cannot say."""
+    lift = ("marts", "campaign_lift")
+    rows = _all(
+        con,
+        "select lift.audience_name, lift.treatment_count, lift.holdout_count, "
+        "lift.treatment_conversion_rate, lift.holdout_conversion_rate, lift.conversion_lift, "
+        "lift.conversion_lift_lower, lift.conversion_lift_upper, lift.conversion_verdict, "
+        "roi.incremental_gross_margin_amount, roi.cost_amount, roi.roi, roi.roi_lower, "
+        "roi.roi_upper, roi.roi_verdict, "
+        "lift.required_holdout_count_conversion "
+        "from marts.campaign_lift as lift left join marts.campaign_roi as roi "
+        "on lift.audience_name = roi.audience_name and roi.is_pooled "
+        "where lift.is_pooled order by lift.treatment_count desc, lift.audience_name",
+        lift,
+    )
+    if not rows:
+        print("Did it work? No campaign has finished its measurement window yet.")
+        return
+    print(
+        "Did it work? Campaigns whose window is over, treatment against holdout "
+        "(conversion lift in points, 95% interval; ROI = incremental margin − cost, over cost):"
+    )
+    for (audience, n_t, n_h, rate_t, rate_h, lift_, low, high, verdict,
+         margin, cost, roi, roi_low, roi_high, roi_verdict, needed) in rows:  # fmt: skip
+        base = f"  {audience:<26} {n_t:>6,} vs {n_h:>5,}  {float(rate_t):6.1%}"
+        base += f" vs {float(rate_h):6.1%}" if rate_h is not None else " vs    n/a"
+        if lift_ is None:
+            short = f" (holdout {n_h:,} of the {needed:,} needed)" if needed else ""
+            print(f"{base}  {verdict.replace('_', ' ')}{short}")
+            continue
+        told = roi_verdict.replace("_", " ")
+        if roi is not None:
+            money = (
+                f"margin {float(margin):+,.0f} on cost {float(cost):,.0f}: ROI {float(roi):+.1f} "
+                f"[{float(roi_low):+.1f}, {float(roi_high):+.1f}], {told}"
+            )
+        elif margin is not None:
+            money = f"margin {float(margin):+,.0f}, nothing spent"
+        else:
+            money = f"ROI {told}"
+        print(
+            f"{base}  lift {_points(lift_)} [{_points(low)}, {_points(high)}] "
+            f"{verdict.replace('_', ' ')}; {money}"
+        )
+    checks = _all(
+        con,
+        "select audience_name, goal_metric, goal_change, relative_change, relative_change_lower, "
+        "relative_change_upper, verdict from marts.campaign_verifications order by 1",
+        ("marts", "campaign_verifications"),
+    )
+    for audience, metric, goal, change, low, high, verdict in checks:
+        aim = f"{metric} {float(goal):+.0%}"
+        if change is None:
+            print(f"  goal {audience}: {aim}, {verdict.replace('_', ' ')}")
+        else:
+            print(
+                f"  goal {audience}: {aim}, measured {float(change):+.1%} "
+                f"[{float(low):+.1%}, {float(high):+.1%}]: {verdict.replace('_', ' ')}"
+            )
 
 
 if __name__ == "__main__":

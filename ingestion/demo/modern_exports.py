@@ -127,7 +127,8 @@ def write_top_trades(path: Path, orders: pd.DataFrame, lines: pd.DataFrame) -> P
                 "pay_time": columns["pay_time"][i],
                 "modified": columns["modified"][i],
                 "payment": f"{row.paid_cents / 100:.2f}" if paid[i] else "0.00",
-                "total_fee": f"{(row.goods_cents + row.postage_cents) / 100:.2f}",
+                "discount_fee": f"{row.discount_cents / 100:.2f}",
+                "total_fee": f"{row.goods_cents / 100:.2f}",  # goods at list price, no postage
                 "post_fee": f"{row.postage_cents / 100:.2f}",
                 "buyer_nick": row.buyer_nick,
                 "buyer_open_uid": columns["open_uid"][i],

@@ -70,3 +70,61 @@ def test_help_needs_no_key_and_a_missing_key_is_one_line(env, monkeypatch, capsy
 def test_no_warehouse_yet_is_one_line(env, capsys):
     assert summary.main([]) == 2
     assert "run the nightly job first" in capsys.readouterr().err
+
+
+def test_did_it_work_prints_lift_and_roi_or_says_why_not(env, capsys):
+    """Each audience's pooled campaigns: the lift with its interval and the ROI; too small to
+    tell with the holdout it would take; no holdout; and each goal's verdict."""
+    _short_history(env)
+    with duckdb.connect(str(env)) as con:
+        con.execute(
+            "create table marts.campaign_lift as select * from (values "
+            "('reminder', null::date, true, 1121, 1069, 0.209, 0.132, 0.077, 0.045, 0.108, 'lift', 555),"
+            "('we_miss_you', null::date, true, 332, 30, 0.208, 0.067, null, null, null,"
+            " 'too_small_to_tell', 548),"
+            "('vip', null::date, true, 123, 0, 0.285, null, null, null, null, 'no_holdout', null),"
+            "('reminder', date '2026-10-24', false, 60, 60, 0.1, 0.1, null, null, null,"
+            " 'too_small_to_tell', 900)"
+            ") as t(audience_name, wave_date, is_pooled, treatment_count, holdout_count,"
+            " treatment_conversion_rate, holdout_conversion_rate, conversion_lift,"
+            " conversion_lift_lower, conversion_lift_upper, conversion_verdict,"
+            " required_holdout_count_conversion)"
+        )
+        con.execute(
+            "create table marts.campaign_roi as select * from (values "
+            "('reminder', true, 7653.0, 45.0, 168.1, 26.7, 309.4, 'profitable')"
+            ") as t(audience_name, is_pooled, incremental_gross_margin_amount, cost_amount, roi,"
+            " roi_lower, roi_upper, roi_verdict)"
+        )
+        con.execute(
+            "create table marts.campaign_verifications as select * from (values "
+            "('reminder', 'repurchase', 0.2, 0.538, 0.25, 0.893, 'verified'),"
+            "('silent', 'churn', -0.1, null, null, null, 'pending')"
+            ") as t(audience_name, goal_metric, goal_change, relative_change,"
+            " relative_change_lower, relative_change_upper, verdict)"
+        )
+    assert summary.main([]) == 0
+    out = capsys.readouterr().out
+    lines = out[out.index("Did it work?") :].splitlines()
+    assert len(lines) == 6  # the heading, the three pooled audiences, two goals
+    assert (
+        lines[1].split()
+        == (
+            "reminder 1,121 vs 1,069 20.9% vs 13.2% lift +7.7 [+4.5, +10.8] lift; "
+            "margin +7,653 on cost 45: ROI +168.1 [+26.7, +309.4], profitable"
+        ).split()
+    )
+    assert lines[2].endswith("too small to tell (holdout 30 of the 548 needed)")
+    assert "n/a" in lines[3] and lines[3].endswith("no holdout")
+    assert (
+        lines[4] == "  goal reminder: repurchase +20%, measured +53.8% [+25.0%, +89.3%]: verified"
+    )
+    assert lines[5] == "  goal silent: churn -10%, pending"
+
+
+def test_did_it_work_before_any_campaign_has_been_measured(env, capsys):
+    _short_history(env)
+    assert summary.main([]) == 0
+    assert "Did it work? No campaign has finished its measurement window yet." in (
+        capsys.readouterr().out
+    )

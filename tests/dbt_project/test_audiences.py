@@ -63,6 +63,13 @@ def _with(**changes) -> dict:
         (_with(active_from="11/01/2026"), "audience vip_new_arrivals: active_from must be a date"),
         (_with(name="VIP list"), "name must be lower_snake_case"),
         (_with(cooldown_days=-1), "cooldown_days must be a whole number"),
+        (
+            _with(goal={"metric": "churn", "change": 0.1, "period_days": 60}),
+            "audience vip_new_arrivals: goal must be",  # churn is aimed down
+        ),
+        (_with(goal={"metric": "revenue", "change": 0.1, "period_days": 60}), "goal must be"),
+        (_with(goal={"metric": "repurchase", "change": 0.05}), "goal must be"),
+        (_with(goal={"metric": "churn", "change": -1.5, "period_days": 60}), "goal must be"),
     ],
 )
 def test_a_malformed_audience_stops_the_compile_naming_it(tmp_path, audience, said):

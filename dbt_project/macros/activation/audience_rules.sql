@@ -21,7 +21,7 @@
 {% macro checked_audiences() -%}
     {%- set audiences = var('audiences', []) -%}
     {%- set required = ['name', 'description_cn', 'description_en', 'when', 'priority', 'channels', 'offer', 'cooldown_days', 'holdout_share'] -%}
-    {%- set optional = ['tags_all', 'active_from', 'active_to', 'marketing', 'product'] -%}
+    {%- set optional = ['tags_all', 'active_from', 'active_to', 'marketing', 'product', 'goal'] -%}
     {%- set names = [] -%}
     {%- set priorities = [] -%}
     {%- set checked = [] -%}
@@ -61,6 +61,13 @@
             {{ exceptions.raise_compiler_error(label ~ ': marketing must be true or false') }}
         {%- elif 'product' in audience and audience.product not in ['next_product', 'new_arrival', 'none'] -%}
             {{ exceptions.raise_compiler_error(label ~ ': product must be next_product, new_arrival or none') }}
+        {%- elif 'goal' in audience and (audience.goal is not mapping
+            or audience.goal.keys() | reject('in', ['metric', 'change', 'period_days']) | list
+            or audience.goal.metric not in ['repurchase', 'churn']
+            or audience.goal.change is not number or audience.goal.change == 0 or audience.goal.change <= -1
+            or (audience.goal.metric == 'churn') != (audience.goal.change < 0)
+            or audience.goal.period_days is not integer or audience.goal.period_days < 1) -%}
+            {{ exceptions.raise_compiler_error(label ~ ': goal must be {metric: repurchase | churn, change: the relative change aimed at (0.05 for repurchase up 5%, -0.1 for churn down 10%), period_days: whole days after the send}') }}
         {%- endif -%}
         {%- set dates = {} -%}
         {%- for key in ['active_from', 'active_to'] -%}
@@ -92,6 +99,7 @@
             'is_active': active,
             'is_marketing': audience.marketing if 'marketing' in audience else true,
             'product': audience.product if 'product' in audience else 'next_product',
+            'goal': audience.goal if 'goal' in audience else none,
         }) -%}
     {%- endfor -%}
     {{ return(checked) }}
@@ -155,7 +163,10 @@
         {% if audience.active_to %}cast('{{ audience.active_to }}' as date){% else %}cast(null as date){% endif %} as active_to_date,
         {{ 'true' if audience.is_active else 'false' }} as is_active,
         {{ 'true' if audience.is_marketing else 'false' }} as is_marketing,
-        {{ quoted(audience.product) }} as product_fact
+        {{ quoted(audience.product) }} as product_fact,
+        {% if audience.goal %}{{ quoted(audience.goal.metric) }}{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as goal_metric,
+        {% if audience.goal %}cast({{ audience.goal.change }} as decimal(18, 4)){% else %}cast(null as decimal(18, 4)){% endif %} as goal_change,
+        {% if audience.goal %}{{ audience.goal.period_days }}{% else %}cast(null as integer){% endif %} as goal_period_days
     {%- endfor -%}
 {%- endmacro %}
 
