@@ -7,4 +7,5 @@ cd "$FUGOU_ROOT"
 echo "== ruff"
 ruff check ingestion predictions activation dagster_project expectations tests bench
 echo "== pytest"
-exec python -m pytest "$@"
+# the slowest suites, so where CI time goes is in every CI log
+exec python -m pytest --durations=20 "$@"
