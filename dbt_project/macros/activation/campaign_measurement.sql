@@ -49,6 +49,31 @@
     )
 {%- endmacro %}
 
+{#- Every paid order with its gross margin: net revenue (after refunds) minus the cost of the
+    goods kept (int_orders_costed, scaled by the share not refunded). The orders the campaign
+    marts measure and credit. -#}
+{% macro paid_orders_with_margin() -%}
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.paid_at,
+        orders.is_purchase,
+        orders.goods_amount,
+        orders.coupon_amount,
+        orders.paid_amount,
+        orders.refund_amount,
+        orders.net_revenue_amount,
+        orders.net_revenue_amount
+            - coalesce(costs.cost_of_goods_amount, 0) * orders.net_revenue_amount / orders.paid_amount
+            as gross_margin_amount,
+        coalesce(costs.is_cost_estimated, true) as is_cost_estimated
+    from {{ ref('fct_orders') }} as orders
+    left join {{ ref('int_orders_costed') }} as costs
+        on orders.order_id = costs.order_id
+    where orders.paid_at is not null
+        and orders.paid_amount > 0
+{%- endmacro %}
+
 {#- z quantiles: two-sided 95% (1.959964) and the power of var campaign_power. -#}
 {% macro z_two_sided_95() -%}1.959964{%- endmacro %}
 

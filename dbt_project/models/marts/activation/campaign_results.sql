@@ -12,19 +12,7 @@ members as (
 
 orders as (
 
-    select
-        orders.customer_id,
-        orders.paid_at,
-        orders.is_purchase,
-        orders.net_revenue_amount,
-        orders.net_revenue_amount
-            - coalesce(costs.cost_of_goods_amount, 0) * orders.net_revenue_amount / orders.paid_amount
-            as gross_margin_amount
-    from {{ ref('fct_orders') }} as orders
-    left join {{ ref('int_orders_costed') }} as costs
-        on orders.order_id = costs.order_id
-    where orders.paid_at is not null
-        and orders.paid_amount > 0
+    {{ paid_orders_with_margin() }}
 
 ),
 

@@ -24,15 +24,7 @@ history as (
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
-    where paid_at is not null
-        and paid_amount > 0
-
-),
-
-costs as (
-
-    select * from {{ ref('int_orders_costed') }}
+    {{ paid_orders_with_margin() }}
 
 ),
 
@@ -116,12 +108,8 @@ final as (
         orders.paid_amount,
         orders.refund_amount,
         orders.net_revenue_amount,
-        cast(
-            orders.net_revenue_amount
-            - coalesce(costs.cost_of_goods_amount, 0) * orders.net_revenue_amount / orders.paid_amount
-            as decimal(18, 2)
-        ) as gross_margin_amount,
-        coalesce(costs.is_cost_estimated, true) as is_cost_estimated,
+        cast(orders.gross_margin_amount as decimal(18, 2)) as gross_margin_amount,
+        orders.is_cost_estimated,
         cast(
             case
                 when not ranked.shows_coupon then 0
@@ -134,8 +122,6 @@ final as (
     from ranked
     inner join orders
         on ranked.order_id = orders.order_id
-    left join costs
-        on ranked.order_id = costs.order_id
     where ranked.credit_rank = 1
 
 )
