@@ -37,6 +37,8 @@ TABLES = (
     ("marts", "revenue_share_by_segment"),
     ("marts", "loyalty_members"),
     ("marts", "points_ledger"),
+    ("marts", "member_tier_history"),
+    ("marts", "member_loyalty_reconciliation"),
     ("marts", "survey_responses"),
     ("marts", "customer_identifiers"),
     ("marts", "identity_audit"),
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         _segments(con)
         _kpis(con)
         _models(con, settings)
+        _loyalty(con)
         _tonight(con)
         _did_it_work(con)
     return 0
@@ -232,6 +235,80 @@ def _models(con, settings) -> None:
             f"(of what the records support: {quality.supported_recall:.4f}), "
             f"{quality.people_split:,} people split, "
             f"{quality.customers_merged:,} customers holding two people"
+        )
+
+
+def _loyalty(con) -> None:
+    """The member programme under the shop's rules: who holds which tier, what moved tonight and
+    this month, what the points outstanding are worth, and where the exported list disagrees."""
+    tiers = _all(
+        con,
+        "select member_tier, member_count, net_spend_share from marts.loyalty_tier_summary"
+        " order by tier_rank",
+        ("marts", "loyalty_tier_summary"),
+    )
+    if not tiers:
+        return
+    print(
+        "Members by tier (share of members' net spend): "
+        + ", ".join(f"{tier} {n:,} ({_value(share, '.0%')})" for tier, n, share in tiers)
+    )
+    moves = _all(
+        con,
+        "select change_kind, count(*) filter (where is_tonight),"
+        " count(*) filter (where changed_date >= date_trunc('month', ("
+        "select max(as_of_date) from marts.loyalty_tier_summary)))"
+        " from marts.member_tier_changes where change_kind <> 'joined' group by 1 order by 1",
+        ("marts", "member_tier_changes"),
+    )
+    if moves:
+        print(
+            "  tier moves tonight / this month: "
+            + ", ".join(f"{kind} {tonight:,} / {month:,}" for kind, tonight, month in moves)
+        )
+    points = _one(
+        con,
+        "select outstanding_points, points_liability_amount, redemption_rate_to_date,"
+        " breakage_rate_to_date, earned_points, clawed_back_points, expired_points"
+        " from marts.loyalty_points_monthly order by month_start_date desc limit 1",
+        table=("marts", "loyalty_points_monthly"),
+    )
+    if points is not None:
+        outstanding, liability, redeemed, breakage, earned, clawed, expired = points
+        print(
+            f"  points outstanding {outstanding:,}: liability {float(liability):,.2f} CNY; "
+            f"redeemed {_value(redeemed, '.1%')}, expired {_value(breakage, '.1%')} of all "
+            f"points kept; this month earned {earned:,}, clawed back {clawed:,}, "
+            f"expired {expired:,}"
+        )
+    recon = ("marts", "member_loyalty_reconciliation")
+    counts = _one(
+        con,
+        "select count(*), count(*) filter (where points_mismatch_reason <> 'matches'),"
+        " count(*) filter (where tier_mismatch_reason not in ('matches', 'not_exported'))"
+        " from marts.member_loyalty_reconciliation",
+        table=recon,
+    )
+    if counts is not None and (counts[1] or counts[2]):
+        members, points_off, tier_off = counts
+        reasons = _all(
+            con,
+            "select reason, count(*) from (select unnest(string_split(points_mismatch_reason,"
+            " ', ')) as reason from marts.member_loyalty_reconciliation"
+            " where points_mismatch_reason <> 'matches') group by 1 order by 2 desc, 1",
+            recon,
+        )
+        tier_reasons = _all(
+            con,
+            "select tier_mismatch_reason, count(*) from marts.member_loyalty_reconciliation"
+            " where tier_mismatch_reason not in ('matches', 'not_exported')"
+            " group by 1 order by 2 desc, 1",
+            recon,
+        )
+        print(
+            f"  the member list against the rules: balance differs for {points_off:,} of "
+            f"{members:,} ({', '.join(f'{r} {n:,}' for r, n in reasons)}); tier for "
+            f"{tier_off:,} ({', '.join(f'{r} {n:,}' for r, n in tier_reasons)})"
         )
 
 

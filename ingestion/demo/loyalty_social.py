@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,9 @@ from ingestion.demo.shop import Shop
 MEMBERSHIP_FROM = pd.Timestamp("2024-01-01")
 SURVEYS_FROM = pd.Timestamp("2025-01-01")
 WECOM_FROM = pd.Timestamp("2023-01-01")
+# The programme's ladder and multipliers, as the default loyalty_programme in dbt_project.yml
 TIERS = ((0, "普通会员"), (1000, "银卡会员"), (3000, "金卡会员"), (8000, "钻石会员"))
+TIER_MULTIPLIERS = ("1", "1.2", "1.5", "2")
 EMPLOYEES = ("zhangsan", "lisi", "wangwu")
 COMMENTS_GOOD = ("质量很好", "物流很快", "会回购", "客服态度好", "")
 COMMENTS_BAD = ("发货太慢", "和描述不符", "退款麻烦", "包装破损", "")
@@ -87,10 +90,11 @@ def write_loyalty_and_social(shop: Shop, landing: Path) -> list[Path]:
         & shop.orders["person_id"].isin(members.index)
         & (shop.orders["created_at"] >= MEMBERSHIP_FROM)
     ].sort_values(["person_id", "created_at"])
-    events = _points_events(orders)
+    events = _points_events(orders, members["birthday"].dt.month)
     balance = events.groupby("member_id")["points"].sum()
+    tiers = _exported_tiers(orders)
     written = [
-        _write_members(landing / f"会员列表{stamp}.csv", members, people, orders, balance),
+        _write_members(landing / f"会员列表{stamp}.csv", members, people, orders, balance, tiers),
         _write_csv(landing / f"积分明细{stamp}.csv", events.drop(columns=["person_id"])),
         _write_csv(landing / f"NPS问卷{stamp}.csv", _surveys(shop, people)),
         _write_wecom(landing / f"wecom_contacts_{stamp}.jsonl", who, people),
@@ -99,23 +103,49 @@ def write_loyalty_and_social(shop: Shop, landing: Path) -> list[Path]:
     return written
 
 
-def _points_events(orders: pd.DataFrame) -> pd.DataFrame:
-    """A point per yuan paid; 500 redeemed on the next order whenever the balance passes 1,000."""
+def _tier_rank(spend_cents: int) -> int:
+    return max(rank for rank, (floor, _) in enumerate(TIERS) if spend_cents >= floor * 100)
+
+
+def _points_events(orders: pd.DataFrame, birth_months: pd.Series) -> pd.DataFrame:
+    """The shop's points tool, as a real one runs: a point per yuan paid for goods (postage
+    earns none) times the tier's
+    multiplier (TIER_MULTIPLIERS, the tier held when the day began) and double in the birthday
+    month; 10 points for a review after one completed order in four; 500 redeemed on the next
+    order whenever the balance passes 1,000. Its three faults are the ones reconciliation is
+    for: it never claws points back on a refund, never runs the year-end expiry, and places
+    members on their gross spend of the last 12 months (refunds not netted), never moving
+    anyone down."""
+    rng = np.random.default_rng(303)
     rows = []
-    balance: dict[int, int] = {}
-    for order in orders.itertuples(index=False):
-        person = int(order.person_id)
-        earned = int(order.paid_cents // 100)
-        held = balance.get(person, 0) + earned
-        rows.append((person, "消费获得", earned, held, order.order_id, order.created_at))
-        if held > 1000:
-            held -= 500
-            at = order.created_at + pd.Timedelta(minutes=1)
-            rows.append((person, "积分兑换", -500, held, order.order_id, at))
-        balance[person] = held
+    for person, own in orders.groupby("person_id", sort=True):
+        balance, rank, dawn_rank, day, window = 0, 0, 0, None, []
+        birth_month = birth_months.get(person)
+        for order in own.itertuples(index=False):
+            paid_at = order.paid_at if pd.notna(order.paid_at) else order.created_at
+            if paid_at.date() != day:
+                day, dawn_rank = paid_at.date(), rank
+            cents = int(order.paid_cents - order.postage_cents)
+            multiplier = Fraction(TIER_MULTIPLIERS[dawn_rank]) * (
+                2 if paid_at.month == birth_month else 1
+            )
+            earned = int(cents * multiplier // 100)
+            balance += earned
+            rows.append((person, "消费获得", earned, balance, order.order_id, paid_at))
+            window = [(at, c) for at, c in window if at > paid_at - pd.DateOffset(months=12)]
+            window.append((paid_at, cents))
+            rank = max(rank, _tier_rank(sum(c for _, c in window)))
+            if order.outcome == "completed" and rng.random() < 0.25:
+                balance += 10
+                at = paid_at + pd.Timedelta(days=5)
+                rows.append((person, "评价送积分", 10, balance, order.order_id, at))
+            if balance > 1000:
+                balance -= 500
+                at = paid_at + pd.Timedelta(minutes=1)
+                rows.append((person, "积分兑换", -500, balance, order.order_id, at))
     frame = pd.DataFrame(
         rows, columns=["person_id", "变动类型", "积分变动", "变动后余额", "关联订单号", "变动时间"]
-    )
+    ).sort_values(["person_id", "变动时间"], kind="stable")
     frame.insert(0, "流水号", [f"P{i + 1:08d}" for i in range(len(frame))])
     frame.insert(1, "会员编号", frame["person_id"].map(member_id))
     frame["积分变动"] = frame["积分变动"].map(lambda p: f"{p:+d}")
@@ -123,6 +153,20 @@ def _points_events(orders: pd.DataFrame) -> pd.DataFrame:
     frame["member_id"] = frame["会员编号"]
     frame["points"] = frame["积分变动"].astype(int)
     return frame
+
+
+def _exported_tiers(orders: pd.DataFrame) -> pd.Series:
+    """The tool's tier per person: the highest its gross 12-month spend ever reached."""
+    ranks = {}
+    for person, own in orders.groupby("person_id", sort=True):
+        rank, window = 0, []
+        for order in own.itertuples(index=False):
+            paid_at = order.paid_at if pd.notna(order.paid_at) else order.created_at
+            window = [(at, c) for at, c in window if at > paid_at - pd.DateOffset(months=12)]
+            window.append((paid_at, int(order.paid_cents - order.postage_cents)))
+            rank = max(rank, _tier_rank(sum(c for _, c in window)))
+        ranks[person] = TIERS[rank][1]
+    return pd.Series(ranks, dtype=object)
 
 
 def gender_of(person: int) -> int:
@@ -139,15 +183,10 @@ def _member_gender(person: int) -> str:
     return "女" if gender_of(person) == 2 else "男"
 
 
-def _write_members(path, members, people, orders, balance) -> Path:
+def _write_members(path, members, people, orders, balance, tiers) -> Path:
     first = orders.groupby("person_id")["created_at"].min()
-    spend = orders.groupby("person_id")["paid_cents"].sum() // 100
     ids = members.index.to_series()
-    tier = (
-        spend.reindex(members.index)
-        .fillna(0)
-        .map(lambda s: next(name for floor, name in reversed(TIERS) if s >= floor))
-    )
+    tier = tiers.reindex(members.index).fillna(TIERS[0][1])
     frame = pd.DataFrame(
         {
             "会员编号": ids.map(member_id).to_numpy(),

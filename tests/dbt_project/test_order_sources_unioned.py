@@ -96,23 +96,48 @@ def test_loyalty_members_points_and_surveys(built):
     gina, henry = customer["3700000000000001"], customer["3700000000000004"]
     members = query(
         built,
-        "select member_id, customer_id, member_tier, points_balance, birth_month, birth_day,"
-        " age_band, has_wechat_unionid from marts.loyalty_members order by 1",
+        "select member_id, customer_id, exported_member_tier, exported_points_balance,"
+        " member_tier, points_balance, birth_month, birth_day, age_band, has_wechat_unionid"
+        " from marts.loyalty_members order by 1",
     )
     m002 = members[1][1]
+    # The list says 金卡 and 1,200; the default rules compute gina's own: her orders as a member
+    # (joined 2023-03-01) are 99 yuan on 2024-03-01 and 300 on 2024-07-20, a third refunded,
+    # so 99 + 300 - 100 clawed back - 300 the tool says she redeemed on 2024-05-01 = -1 (she
+    # spent points the rules never gave her) on the lowest tier (net spend 299 < 1,000).
     assert members == [
-        ("M001", gina, "金卡", 1200, 5, 1, "35_44", True),
-        ("M002", m002, "普通会员", 0, None, None, "unknown", False),
+        ("M001", gina, "金卡", 1200, "普通会员", -1, 5, 1, "35_44", True),
+        ("M002", m002, "普通会员", 0, "普通会员", 0, None, None, "unknown", False),
     ]
     # M002 is a customer of her own, who has not ordered
     assert m002 not in (None, gina, henry)
     assert query(
         built, "select order_count from marts.dim_customers where customer_id = ?", [m002]
     ) == [(0,)]
+    # The exported earn (kept once though exported twice) and expiry are the tool's: the ledger
+    # computes its own; the redemption passes through. The 2024 lots (99, and 300 less the 100
+    # clawed back) would expire at the end of 2025, but the 300 redeemed took the oldest first.
     assert query(
         built,
-        "select event_type, points, customer_id from marts.points_ledger order by event_at",
-    ) == [("earn", 300, gina), ("redeem", -300, gina), ("expire", -50, gina)]
+        "select event_kind, points, balance_after, customer_id, source from marts.points_ledger"
+        " order by event_at",
+    ) == [
+        ("order_earn", 99, 99, gina, "computed"),
+        ("redeem", -300, -201, gina, "exported"),
+        ("order_earn", 300, 99, gina, "computed"),
+        ("clawback", -100, -1, gina, "computed"),
+    ]
+    # The list's 1,200 is not what its own ledger adds up to (300 - 300 - 50): unknown; 金卡 is
+    # not a tier of the programme.
+    assert query(
+        built,
+        "select member_id, points_difference, unclawed_refund_points, unapplied_expiry_points,"
+        " earn_difference_points, points_mismatch_reason, tier_mismatch_reason"
+        " from marts.member_loyalty_reconciliation order by 1",
+    ) == [
+        ("M001", 1201, 100, -50, -99, "unknown", "tier_not_in_programme"),
+        ("M002", 0, 0, 0, 0, "matches", "matches"),
+    ]
     # survivorship: the member list's birthday and gender for gina, the WeCom contact's for henry
     assert query(
         built,

@@ -25,6 +25,7 @@ from tests.conftest import (
 )
 from tests.fixtures.hand_shop import write_hand_shop
 from tests.fixtures.identity_cases import write_identity_cases
+from tests.fixtures.loyalty_shop import write_loyalty_night
 from tests.fixtures.modern_sources import write_modern_sources
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -72,7 +73,14 @@ MARTS = {
     "fct_refunds": "refund_id",
     "identity_audit": "section, label, identifier_type",
     "loyalty_members": "member_id",
-    "points_ledger": "event_at",
+    "points_ledger": "points_event_key",
+    "member_points_balances": "member_id, balance_date",
+    "member_tier_history": "member_id, valid_from_date",
+    "member_tier_changes": "member_id, changed_date",
+    "member_loyalty_reconciliation": "member_id",
+    "tier_benefits": "tier_rank",
+    "loyalty_tier_summary": "tier_rank",
+    "loyalty_points_monthly": "month_start_date",
     "product_pairs": "relation, product_a_code, product_b_code",
     "purchase_interval_distribution": "category_name, band_number",
     "repurchase_monthly": "month_start_date",
@@ -123,6 +131,9 @@ def both_warehouses(tmp_path_factory):
         write_modern_sources(tmp_path / "landing")
         write_identity_cases(tmp_path / "landing" / "identity_cases")
         landing = write_hand_shop(tmp_path / "landing")
+        # ten members' points and tiers over two years (the hand-computed loyalty ledger)
+        for night in (1, 2):
+            write_loyalty_night(landing / "loyalty_shop", night)
         # the shop's do-not-contact list: carol by nick, erin by mobile
         write_export(
             landing / "勿扰名单-20261030.csv",

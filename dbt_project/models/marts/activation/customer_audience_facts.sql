@@ -36,7 +36,7 @@ social as (
 
 members as (
 
-    {{ latest_member_per_customer(['member_tier', 'points_balance', 'joined_date']) }}
+    {{ latest_member_per_customer(['member_tier', 'points_balance', 'joined_date', 'next_member_tier', 'next_tier_gap', 'is_near_next_tier', 'tier_change_tonight', 'points_expiring_30d', 'next_expiry_date']) }}
 
 ),
 
@@ -176,6 +176,12 @@ final as (
         -- membership
         members.member_tier,
         members.points_balance,
+        members.next_member_tier,
+        members.next_tier_gap,
+        coalesce(members.is_near_next_tier, false) as is_near_next_tier,
+        members.tier_change_tonight,
+        coalesce(members.points_expiring_30d, 0) as points_expiring_30d,
+        members.next_expiry_date as next_points_expiry_date,
         members.joined_date as member_joined_date,
         anniversaries.member_tenure_days,
         cast({{ dbt.datediff(as_of_date(), 'anniversaries.next_anniversary_date', 'day') }} as integer)

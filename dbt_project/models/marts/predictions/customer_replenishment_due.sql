@@ -89,12 +89,14 @@ expected as (
         customer_categories.last_purchase_date,
         customer_categories.own_mean_interval_days,
         replenished.median_interval_days as category_median_interval_days,
-        cast(round(
+        -- rounded as a decimal: PostgreSQL rounds a double's .5 to even, DuckDB away from zero
+        cast(round(cast(
             (coalesce(customer_categories.own_mean_interval_days, 0)
                 * customer_categories.interval_count
              + replenished.median_interval_days * {{ var('replenishment_prior_intervals') }})
             / (customer_categories.interval_count + {{ var('replenishment_prior_intervals') }})
-        ) as integer) as expected_interval_days
+            as decimal(18, 4)
+        )) as integer) as expected_interval_days
     from customer_categories
     inner join replenished on customer_categories.category_name = replenished.category_name
 
