@@ -70,6 +70,11 @@ def build_inputs(warehouse: Path, members: int) -> dict[str, int]:
             from range({members}) as t(i)
             """
         )
+        # what loyalty_members' relationship test checks its customers against
+        con.execute(
+            "create table marts.dim_customers as select customer_id"
+            " from intermediate.int_loyalty_members_joined_to_customers"
+        )
         con.execute(
             f"""
             create table intermediate.int_orders_joined_to_customers as
@@ -165,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fugou-loyalty-bench-") as scratch:
-        workdir = Path(scratch)
+        workdir = Path(os.environ.get("FUGOU_BENCH_DIR", scratch))
         warehouse = workdir / "warehouse.duckdb"
         started = time.perf_counter()
         sizes = build_inputs(warehouse, args.members)
@@ -187,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--exclude",
                 "int_loyalty_members_joined_to_customers",
                 "test_type:unit",
+                "--indirect-selection",
+                "cautious",
                 "--quiet",
                 "--project-dir",
                 str(PROJECT_ROOT / "dbt_project"),

@@ -90,7 +90,7 @@ def write_loyalty_and_social(shop: Shop, landing: Path) -> list[Path]:
         & shop.orders["person_id"].isin(members.index)
         & (shop.orders["created_at"] >= MEMBERSHIP_FROM)
     ].sort_values(["person_id", "created_at"])
-    events = _points_events(orders, members["birthday"].dt.month)
+    events = _points_events(orders, members["birthday"].dt.month, end)
     balance = events.groupby("member_id")["points"].sum()
     tiers = _exported_tiers(orders)
     written = [
@@ -107,15 +107,16 @@ def _tier_rank(spend_cents: int) -> int:
     return max(rank for rank, (floor, _) in enumerate(TIERS) if spend_cents >= floor * 100)
 
 
-def _points_events(orders: pd.DataFrame, birth_months: pd.Series) -> pd.DataFrame:
+def _points_events(
+    orders: pd.DataFrame, birth_months: pd.Series, end: pd.Timestamp
+) -> pd.DataFrame:
     """The shop's points tool, as a real one runs: a point per yuan paid for goods (postage
-    earns none) times the tier's
-    multiplier (TIER_MULTIPLIERS, the tier held when the day began) and double in the birthday
-    month; 10 points for a review after one completed order in four; 500 redeemed on the next
-    order whenever the balance passes 1,000. Its three faults are the ones reconciliation is
-    for: it never claws points back on a refund, never runs the year-end expiry, and places
-    members on their gross spend of the last 12 months (refunds not netted), never moving
-    anyone down."""
+    earns none) times the tier's multiplier (TIER_MULTIPLIERS, the tier held when the day
+    began), double in the birthday month; 10 points for a review five days after one completed
+    order in four (none yet after the export); 500 redeemed on the next order whenever the
+    balance passes 1,000. Its three faults are the ones reconciliation is for: it never claws
+    points back on a refund, never runs the year-end expiry, and places members on their gross
+    spend of the last 12 months (refunds not netted), never moving anyone down."""
     rng = np.random.default_rng(303)
     rows = []
     for person, own in orders.groupby("person_id", sort=True):
@@ -135,9 +136,9 @@ def _points_events(orders: pd.DataFrame, birth_months: pd.Series) -> pd.DataFram
             window = [(at, c) for at, c in window if at > paid_at - pd.DateOffset(months=12)]
             window.append((paid_at, cents))
             rank = max(rank, _tier_rank(sum(c for _, c in window)))
-            if order.outcome == "completed" and rng.random() < 0.25:
+            at = paid_at + pd.Timedelta(days=5)
+            if order.outcome == "completed" and rng.random() < 0.25 and at <= end:
                 balance += 10
-                at = paid_at + pd.Timedelta(days=5)
                 rows.append((person, "评价送积分", 10, balance, order.order_id, at))
             if balance > 1000:
                 balance -= 500

@@ -25,7 +25,8 @@ with_tier as (
     left join tiers
         on orders.member_id = tiers.member_id
         and tiers.valid_from_date < orders.paid_date
-        and (tiers.valid_to_date is null or tiers.valid_to_date >= orders.paid_date)
+        -- no OR in the join: DuckDB would loop over every pair instead of hashing on member_id
+        and coalesce(tiers.valid_to_date, cast('9999-12-31' as date)) >= orders.paid_date
 
 ),
 

@@ -54,12 +54,12 @@ final as (
     select
         months.month_start_date,
         months.month_end_date,
-        cast(coalesce(moves.earned_points, 0) as integer) as earned_points,
-        cast(coalesce(moves.redeemed_points, 0) as integer) as redeemed_points,
-        cast(coalesce(moves.expired_points, 0) as integer) as expired_points,
-        cast(coalesce(moves.clawed_back_points, 0) as integer) as clawed_back_points,
-        cast(coalesce(moves.adjusted_points, 0) as integer) as adjusted_points,
-        cast(coalesce(to_date.outstanding_points, 0) as integer) as outstanding_points,
+        cast(coalesce(moves.earned_points, 0) as bigint) as earned_points,
+        cast(coalesce(moves.redeemed_points, 0) as bigint) as redeemed_points,
+        cast(coalesce(moves.expired_points, 0) as bigint) as expired_points,
+        cast(coalesce(moves.clawed_back_points, 0) as bigint) as clawed_back_points,
+        cast(coalesce(moves.adjusted_points, 0) as bigint) as adjusted_points,
+        cast(coalesce(to_date.outstanding_points, 0) as bigint) as outstanding_points,
         cast(coalesce(to_date.outstanding_points, 0) * {{ loyalty_decimal(programme.point_value_yuan) }}
             as decimal(18, 2)) as points_liability_amount,
         cast(to_date.redeemed_points * 1.0 / nullif(to_date.kept_earned_points, 0) as decimal(9, 4))

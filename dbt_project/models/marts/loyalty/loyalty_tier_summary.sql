@@ -52,7 +52,7 @@ final as (
             / nullif(sum(coalesce(by_tier.net_spend_amount, 0)) over (), 0) as decimal(9, 4)) as net_spend_share,
         cast(coalesce(by_tier.member_count, 0) * 1.0
             / nullif(sum(coalesce(by_tier.member_count, 0)) over (), 0) as decimal(9, 4)) as member_share,
-        cast(coalesce(by_tier.points_balance, 0) as integer) as points_balance,
+        cast(coalesce(by_tier.points_balance, 0) as bigint) as points_balance,
         {{ as_of_date() }} as as_of_date
     from tiers
     left join by_tier
