@@ -22,8 +22,8 @@
     {%- for key in required if key not in p -%}
         {{ exceptions.raise_compiler_error(label ~ ': ' ~ key ~ ' is missing') }}
     {%- endfor -%}
-    {%- for key in p if key not in required -%}
-        {{ exceptions.raise_compiler_error(label ~ ': unknown setting ' ~ key ~ ' (the settings are ' ~ required | join(', ') ~ ')') }}
+    {%- for key in p if key not in required and key not in ['redemption_kinds'] -%}
+        {{ exceptions.raise_compiler_error(label ~ ': unknown setting ' ~ key ~ ' (the settings are ' ~ required | join(', ') ~ ', redemption_kinds)') }}
     {%- endfor -%}
     {%- for key in ['points_per_yuan', 'birthday_month_multiplier', 'point_value_yuan'] if p[key] is not number or p[key] < 0 -%}
         {{ exceptions.raise_compiler_error(label ~ ': ' ~ key ~ ' must be a number, 0 or more') }}
@@ -57,6 +57,12 @@
             or rule.get('match') is string or rule.get('match') is not iterable or not rule.match
             or not (rule.get('points') is none or (rule.points is integer and rule.points >= 0)) -%}
             {{ exceptions.raise_compiler_error(label ~ ': each event_points entry must be {kind: ' ~ loyalty_event_kinds() | join(' | ') ~ ', match: [words in 变动类型], points: whole points or null (as exported)}') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for rule in loyalty_redemption_kinds(p) -%}
+        {%- if rule is not mapping or rule.get('kind') is not string or not rule.kind
+            or rule.get('match') is string or rule.get('match') is not iterable or not rule.match -%}
+            {{ exceptions.raise_compiler_error(label ~ ': each redemption_kinds entry must be {kind: a name, match: [words in 变动类型 or 备注]}') }}
         {%- endif -%}
     {%- endfor -%}
     {%- set tiers = p.tiers -%}
@@ -149,15 +155,24 @@
     end
 {%- endmacro %}
 
-{#- What a redemption bought, from its 变动类型 / 备注: cash, goods, coupon or draw. -#}
+{#- The programme's redemption kinds (what points are spent on), first match wins; a
+    programme that does not state them gets these. -#}
+{% macro loyalty_redemption_kinds(programme) -%}
+    {{ return(programme.get('redemption_kinds') or [
+        {'kind': 'draw', 'match': ['抽奖', 'draw']},
+        {'kind': 'coupon', 'match': ['券', 'coupon']},
+        {'kind': 'cash', 'match': ['抵现', '抵扣', '现金', 'cash']},
+        {'kind': 'goods', 'match': ['商品', '礼品', '兑换', 'goods', 'gift']},
+    ]) }}
+{%- endmacro %}
+
+{#- What a redemption bought, from its 变动类型 / 备注 and the programme's redemption_kinds;
+    other when no word matches. -#}
 {% macro redemption_kind(text) -%}
     case
-        when {{ text }} like '%抽奖%' or lower({{ text }}) like '%draw%' then 'draw'
-        when {{ text }} like '%券%' or lower({{ text }}) like '%coupon%' then 'coupon'
-        when {{ text }} like '%抵现%' or {{ text }} like '%抵扣%' or {{ text }} like '%现金%'
-            or lower({{ text }}) like '%cash%' then 'cash'
-        when {{ text }} like '%商品%' or {{ text }} like '%礼品%' or {{ text }} like '%兑换%'
-            or lower({{ text }}) like '%goods%' or lower({{ text }}) like '%gift%' then 'goods'
+        {%- for rule in loyalty_redemption_kinds(loyalty_programme()) %}
+        when {% for word in rule.match %}{% if not loop.first %} or {% endif %}lower({{ text }}) like '%{{ word | lower }}%'{% endfor %} then '{{ rule.kind }}'
+        {%- endfor %}
         else 'other'
     end
 {%- endmacro %}
