@@ -27,7 +27,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.pipeline import _timed  # noqa: E402
+from bench.pipeline import _timed, dbt_build_command  # noqa: E402
 from ingestion.settings import PROJECT_ROOT  # noqa: E402
 
 AS_OF = "2026-10-31"
@@ -147,25 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
         seconds, peak, _ = _timed(
-            [
-                str(Path(sys.executable).with_name("dbt")),
-                "build",
-                "--select",
-                *MODELS,
-                "--exclude",
-                "test_type:unit",
-                "--quiet",
-                "--project-dir",
-                str(PROJECT_ROOT / "dbt_project"),
-                "--profiles-dir",
-                str(PROJECT_ROOT),
-                "--target-path",
-                str(workdir / "dbt_target"),
-                "--log-path",
-                str(workdir / "dbt_logs"),
-                "--vars",
-                json.dumps({"as_of": AS_OF}),
-            ],
+            dbt_build_command(workdir, AS_OF, "--select", *MODELS, "--exclude", "test_type:unit"),
             workdir,
             env,
         )

@@ -27,7 +27,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.pipeline import _timed  # noqa: E402
+from bench.pipeline import _timed, dbt_build_command  # noqa: E402
 from ingestion.settings import PROJECT_ROOT  # noqa: E402
 
 AS_OF = "2026-10-31"
@@ -182,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
         seconds, peak, _ = _timed(
-            [
-                str(Path(sys.executable).with_name("dbt")),
-                "build",
+            dbt_build_command(
+                workdir,
+                AS_OF,
                 "--select",
                 "path:models/intermediate/loyalty",
                 "path:models/marts/loyalty",
@@ -194,18 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 "test_type:unit",
                 "--indirect-selection",
                 "cautious",
-                "--quiet",
-                "--project-dir",
-                str(PROJECT_ROOT / "dbt_project"),
-                "--profiles-dir",
-                str(PROJECT_ROOT),
-                "--target-path",
-                str(workdir / "dbt_target"),
-                "--log-path",
-                str(workdir / "dbt_logs"),
-                "--vars",
-                json.dumps({"as_of": AS_OF}),
-            ],
+            ),
             workdir,
             env,
         )

@@ -107,11 +107,16 @@ def _timed(command: list[str], workdir: Path, env) -> tuple[float, float, str]:
 def nightly_dbt_build(workdir: Path, *extra: str) -> list[str]:
     """The nightly job's `dbt build` as a command line, with its artifacts and logs in `workdir`.
     bench/floor.py runs it too (with `--empty`), so the floor and the bench run the same build."""
+    return dbt_build_command(workdir, ShopParams.end.isoformat(), *NIGHTLY_EXCLUDES, *extra)
+
+
+def dbt_build_command(workdir: Path, as_of: str, *selection: str) -> list[str]:
+    """`dbt build` of the project as a command line for `_timed`: `selection` picks the nodes,
+    artifacts and logs go to `workdir` (its run_results.json gives the per-model times)."""
     return [
         str(Path(sys.executable).with_name("dbt")),
         "build",
-        *NIGHTLY_EXCLUDES,
-        *extra,
+        *selection,
         "--quiet",
         "--project-dir",
         str(PROJECT_ROOT / "dbt_project"),
@@ -122,7 +127,7 @@ def nightly_dbt_build(workdir: Path, *extra: str) -> list[str]:
         "--log-path",
         str(workdir / "dbt_logs"),
         "--vars",
-        json.dumps({"as_of": ShopParams.end.isoformat()}),
+        json.dumps({"as_of": as_of}),
     ]
 
 
