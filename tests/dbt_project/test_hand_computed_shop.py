@@ -1,8 +1,11 @@
 """The marts on a shop small enough to check on paper (tests/fixtures/hand_shop.py).
 
-Means over the five buyers: recency 107.2 days, frequency 2 orders, monetary ¥390, so
-R high = alice, dave, frank; F high = alice, carol, dave; M high = alice, carol, frank.
-Scores with five buyers: rank 1→1, 2→2, 3→3, 4→4, 5→5, ties sharing the first rank of their block.
+The shop's rhythm: repurchase intervals 15 and 268 (alice), 66 (carol), 333 (dave), median 167
+days, so customers turn silent after 167 days but churn after 90 (the default): R against the
+rhythm is 5 within 45 days, 4 within 90, 2 within 180, 1 beyond, and R high within 90 days =
+alice, dave, frank. Means over the five buyers: frequency 2 orders, monetary ¥390, so F high =
+alice, carol, dave; M high = alice, carol, frank. F and M scores with five buyers: rank 1→1,
+2→2, 3→3, 4→4, 5→5, ties sharing the first rank of their block.
 """
 
 import datetime as dt
@@ -60,10 +63,10 @@ def test_rfm_values_scores_and_groups(built):
     )
     got = {cid: rest for cid, *rest in rows}
     expected = {
-        "alice": [11, 3, Decimal("600.00"), 4, 4, 4, "重要价值客户", "important value"],
+        "alice": [11, 3, Decimal("600.00"), 5, 4, 4, "重要价值客户", "important value"],
         "bob": [289, 1, Decimal("50.00"), 1, 1, 1, "一般挽留客户", "general win-back"],
-        "carol": [204, 3, Decimal("600.00"), 2, 4, 4, "重要保持客户", "important retain"],
-        "dave": [31, 2, Decimal("200.00"), 3, 3, 2, "一般价值客户", "general value"],
+        "carol": [204, 3, Decimal("600.00"), 1, 4, 4, "重要保持客户", "important retain"],
+        "dave": [31, 2, Decimal("200.00"), 5, 3, 2, "一般价值客户", "general value"],
         "frank": [1, 1, Decimal("500.00"), 5, 1, 3, "重要发展客户", "important development"],
     }
     assert got == {ids[nick]: values for nick, values in expected.items()}

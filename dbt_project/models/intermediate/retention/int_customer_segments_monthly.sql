@@ -4,8 +4,9 @@
     of nightly snapshots.
 
     The definitions are customer_rfm's and customer_lifecycle's: high/low against the cut-point
-    vars or that month end's population means; silent and churned against today's thresholds
-    (int_shop_repurchase_rhythm). -#}
+    vars, else recency against the days a customer turns silent (var rfm_recency_method rhythm)
+    and the rest against that month end's population means; silent and churned against today's
+    thresholds (int_shop_repurchase_rhythm). -#}
 with
 
 purchase_days as (
@@ -65,15 +66,15 @@ measured as (
 cut_points as (
 
     select
-        month_end_date,
-        {{ var('rfm_high_recency_max_days') if var('rfm_high_recency_max_days') is not none
-           else 'avg(recency_days)' }} as recency_cut_days,
+        measured.month_end_date,
+        {{ recency_high_cut('avg(measured.recency_days)') }} as recency_cut_days,
         {{ var('rfm_high_frequency_min_orders') if var('rfm_high_frequency_min_orders') is not none
            else 'avg(frequency)' }} as frequency_cut,
         {{ var('rfm_high_monetary_min_amount') if var('rfm_high_monetary_min_amount') is not none
            else 'avg(monetary_amount)' }} as monetary_cut_amount
     from measured
-    group by month_end_date
+    cross join rhythm
+    group by measured.month_end_date, rhythm.silent_after_days, rhythm.churn_after_days
 
 ),
 

@@ -4,7 +4,8 @@
     A customer can be a Champion for pet food and Lost for cat litter; a shop running a
     category campaign picks its audience here. R = days since the last purchase day with a line
     of the category; F = purchase orders with such a line; M = the lines' paid minus refunded
-    amount (CNY). Scores follow var rfm_score_method, quantiles taken within the category. -#}
+    amount (CNY). R is scored against the shop's rhythm (var rfm_recency_method, as customer_rfm);
+    F and M follow var rfm_score_method, quantiles taken within the category. -#}
 with
 
 lines as (
@@ -17,6 +18,12 @@ lines as (
 rfm_segments as (
 
     select * from {{ ref('rfm_segments') }}
+
+),
+
+rhythm as (
+
+    select * from {{ ref('int_shop_repurchase_rhythm') }}
 
 ),
 
@@ -39,8 +46,9 @@ scored as (
 
     select
         rfm_values.*,
-        {{ rfm_scores('recency_days', 'frequency', 'monetary_amount', partition_by='category_name') }}
+        {{ rfm_scores('rfm_values.recency_days', 'rfm_values.frequency', 'rfm_values.monetary_amount', partition_by='rfm_values.category_name') }}
     from rfm_values
+    cross join rhythm
 
 ),
 

@@ -2,10 +2,13 @@
     the as-of day, their 1-5 scores, the classic 8 groups and the 11 named segments.
 
     R = days from the last purchase day to the as-of day; F = purchase orders; M = net revenue of
-    purchases (paid minus refunded, CNY). Scores are tie-aware quintiles or fixed cut points
-    (var rfm_score_method). High/low for the 8 groups compares each value with a cut point set in
-    dbt_project.yml, or with the population mean where none is set. The 11 segments read the R
-    score and the FM score (mean of F and M, halves up) off the rfm_segments grid. -#}
+    purchases (paid minus refunded, CNY). R is scored against the shop's rhythm by default (var
+    rfm_recency_method, macro rhythm_recency_score: R 3 = silent, R 1-2 = churned), so it falls
+    as a customer stays away; F and M are tie-aware quintiles or fixed cut points (var
+    rfm_score_method). High/low for the 8 groups compares each value with a cut point set in
+    dbt_project.yml, else recency with the days a customer turns silent and F and M with the
+    population mean. The 11 segments read the R score and the FM score (mean of F and M, halves
+    up) off the rfm_segments grid. -#}
 with
 
 customers as (
@@ -24,6 +27,12 @@ rfm_groups as (
 rfm_segments as (
 
     select * from {{ ref('rfm_segments') }}
+
+),
+
+rhythm as (
+
+    select * from {{ ref('int_shop_repurchase_rhythm') }}
 
 ),
 
@@ -51,13 +60,13 @@ population_means as (
 cut_points as (
 
     select
-        {{ var('rfm_high_recency_max_days') if var('rfm_high_recency_max_days') is not none
-           else 'mean_recency_days' }} as recency_cut_days,
+        {{ recency_high_cut('population_means.mean_recency_days') }} as recency_cut_days,
         {{ var('rfm_high_frequency_min_orders') if var('rfm_high_frequency_min_orders') is not none
            else 'mean_frequency' }} as frequency_cut,
         {{ var('rfm_high_monetary_min_amount') if var('rfm_high_monetary_min_amount') is not none
            else 'mean_monetary_amount' }} as monetary_cut_amount
     from population_means
+    cross join rhythm
 
 ),
 
@@ -71,6 +80,7 @@ scored as (
         rfm_values.monetary_amount >= cut_points.monetary_cut_amount as is_monetary_high
     from rfm_values
     cross join cut_points
+    cross join rhythm
 
 ),
 
