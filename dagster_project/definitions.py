@@ -3,6 +3,7 @@
 import dagster as dg
 
 from dagster_project.defs.activation import definitions as activation
+from dagster_project.defs.feedback import definitions as feedback
 from dagster_project.defs.ingestion import definitions as ingestion
 from dagster_project.defs.orchestration import definitions as orchestration
 from dagster_project.defs.predictions import definitions as predictions
@@ -15,6 +16,7 @@ defs = dg.Definitions.merge(
     ingestion.defs,
     transform.defs,
     predictions.defs,
+    feedback.defs,
     quality.defs,
     activation.defs,
     publishing.defs,

@@ -7,6 +7,7 @@ import sys
 
 import duckdb
 
+from expectations.churn_reason_quality import planted_customers, reason_quality
 from expectations.identity_quality import measure_warehouse
 from ingestion.settings import SettingsError, load_settings
 from ingestion.sources import RAW_TABLES
@@ -40,6 +41,8 @@ TABLES = (
     ("marts", "member_tier_history"),
     ("marts", "member_loyalty_reconciliation"),
     ("marts", "survey_responses"),
+    ("marts", "customer_feedback"),
+    ("marts", "customer_churn_reasons"),
     ("marts", "customer_identifiers"),
     ("marts", "identity_audit"),
     ("marts", "customer_purchase_days"),
@@ -107,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         _kpis(con)
         _models(con, settings)
         _loyalty(con)
+        _churn(con, settings)
         _tonight(con)
         _did_it_work(con)
     return 0
@@ -309,6 +313,54 @@ def _loyalty(con) -> None:
             f"  the member list against the rules: balance differs for {points_off:,} of "
             f"{members:,} ({', '.join(f'{r} {n:,}' for r, n in reasons)}); tier for "
             f"{tier_off:,} ({', '.join(f'{r} {n:,}' for r, n in tier_reasons)})"
+        )
+
+
+def _churn(con, settings) -> None:
+    """Why customers leave: the reasons named, the two views of churn side by side, and, on the
+    demo, how many planted reasons were found."""
+    reasons = _all(
+        con,
+        "select churn_reason, churn_reason_cn, count(*) from marts.customer_churn_reasons"
+        " group by 1, 2 order by 3 desc",
+        ("marts", "customer_churn_reasons"),
+    )
+    if not reasons:
+        return
+    status = dict(
+        _all(
+            con,
+            "select churn_status, count(*) from marts.customer_churn_reasons group by 1",
+            ("marts", "customer_churn_reasons"),
+        )
+    )
+    print(
+        f"Why customers leave ({status.get('at_risk', 0):,} at risk, "
+        f"{status.get('churned', 0):,} churned): "
+        + ", ".join(f"{cn} {reason} {n:,}" for reason, cn, n in reasons)
+    )
+    views = _one(
+        con,
+        "select count(*) filter (where churn_views_agree),"
+        " count(*) filter (where days_view = 'churned' and model_view = 'active'),"
+        " count(*) filter (where days_view = 'active' and model_view <> 'active'),"
+        " count(*) filter (where model_view is not null)"
+        " from marts.customer_churn_reasons",
+    )
+    print(
+        f"  days and model agree on {views[0]:,} of {views[3]:,}; churned by days but expected "
+        f"back by the model: {views[1]:,}; active by days but at risk by the model: {views[2]:,}"
+    )
+    folder = settings.ground_truth
+    if folder is not None and (folder / "churn_reasons.csv").is_file():
+        named = con.sql("select customer_id, churn_reason from marts.customer_churn_reasons").df()
+        quality = reason_quality(named, planted_customers(con, folder, settings.pii_key))
+        print(
+            "  planted reasons found (recall, precision among planted, over all named): "
+            + "; ".join(
+                f"{q.reason} {q.recall:.0%}, {q.precision_among_planted:.0%}, {q.precision:.0%}"
+                for q in quality
+            )
         )
 
 

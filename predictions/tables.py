@@ -1,8 +1,9 @@
-"""The prediction tables' shapes, read from their dbt source declaration.
+"""The shapes of the tables Python assets write, read from their dbt source declarations.
 
-`_predictions__sources.yml` documents every column for the docs and the BI layer; reading the
-columns and types from it here means the table the writer creates and the table the docs
-describe cannot drift apart.
+`_predictions__sources.yml` (the model fits) and `_feedback__sources.yml` (keywords found in
+feedback text) document every column for the docs and the BI layer; reading the columns and
+types from them here means the table the writer creates and the table the docs describe cannot
+drift apart.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import yaml
 
 from ingestion.settings import PROJECT_ROOT
 
-SOURCES_FILE = (
-    PROJECT_ROOT / "dbt_project" / "models" / "marts" / "predictions" / "_predictions__sources.yml"
+_MARTS = PROJECT_ROOT / "dbt_project" / "models" / "marts"
+SOURCES_FILES = (
+    _MARTS / "predictions" / "_predictions__sources.yml",
+    _MARTS / "feedback" / "_feedback__sources.yml",
 )
 
 
@@ -39,7 +42,7 @@ class TableSpec:
         extra = [c for c in frame.columns if c not in self.column_names]
         if missing or extra:
             raise ValueError(
-                f"{self.schema}.{self.name}: frame does not match {SOURCES_FILE.name}: "
+                f"{self.schema}.{self.name}: frame does not match its dbt source: "
                 f"missing {missing}, not declared {extra}"
             )
         return frame[self.column_names]
@@ -47,7 +50,14 @@ class TableSpec:
 
 @cache
 def _declared() -> dict[str, TableSpec]:
-    document = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))
+    specs = {}
+    for path in SOURCES_FILES:
+        specs.update(_declared_in(path))
+    return specs
+
+
+def _declared_in(path) -> dict[str, TableSpec]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
     specs = {}
     for source in document["sources"]:
         for table in source["tables"]:
@@ -62,3 +72,8 @@ def _declared() -> dict[str, TableSpec]:
 
 def table(name: str) -> TableSpec:
     return _declared()[name]
+
+
+def declared_names() -> list[str]:
+    """Every table a Python asset writes, as its source declares it."""
+    return sorted(_declared())

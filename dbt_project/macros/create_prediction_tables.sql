@@ -1,11 +1,12 @@
-{#- on-run-start: the prediction tables (source `predictions`, written by Python assets after
-    the first dbt step) exist before the first fit, empty, with the columns their source
-    declares; the Python writer keeps a table whose columns match. So the activation models,
+{#- on-run-start: the tables Python assets write after the first dbt step (sources
+    `predictions`, the model fits, and `feedback`, keywords jieba found in feedback text) exist
+    before the first run of those assets, empty, with the columns their source declares; the
+    Python writer keeps a table whose columns match. So the activation models,
     which read them, build on a fresh warehouse with a plain `dbt build`, selecting nobody by a
     prediction until the predictions have run. -#}
 {% macro create_prediction_tables() -%}
     {%- if execute -%}
-        {%- for source in graph.sources.values() if source.source_name == 'predictions' -%}
+        {%- for source in graph.sources.values() if source.source_name in ("predictions", "feedback") -%}
             {%- set columns = [] -%}
             {%- for column in source.columns.values() -%}
                 {%- do columns.append('"' ~ column.name ~ '" ' ~ column.data_type) -%}

@@ -189,7 +189,12 @@ def write_exports(shop: Shop, landing: Path) -> list[Path]:
             written.append(path)
         if index == len(schedule) - 1:
             written += _write_top_dumps(landing, orders, lines, export_at)
-        refunds = _refunds_applied(orders, previous - OVERLAP, export_at)
+        refunds = pd.concat(
+            [
+                _refunds_applied(orders, previous - OVERLAP, export_at),
+                _refunds_rejected(orders, previous - OVERLAP, export_at),
+            ]
+        )
         if len(refunds):
             path = landing / f"ExportRefundList{name}.csv"
             header = REFUNDS_2024 if stamp >= dt.datetime(2024, 1, 1) else REFUNDS_2017
@@ -450,13 +455,31 @@ def _refunds_applied(orders: pd.DataFrame, since: pd.Timestamp, until: pd.Timest
     return refunds[window]
 
 
+def _refunds_rejected(orders: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp):
+    """Refund requests the shop refused (the planted service failures, shop.py): asked two days
+    after the buyer confirmed receipt, refused three days later."""
+    refused = orders[orders["refund_rejected"] & orders["confirmed_at"].notna()].copy()
+    refused["applied_at"] = refused["confirmed_at"] + pd.Timedelta(days=2)
+    refused["refunded_at"] = refused["applied_at"] + pd.Timedelta(days=3)
+    window = (refused["applied_at"] >= since) & (refused["applied_at"] < until)
+    return refused[window]
+
+
 def _refund_columns(r: pd.DataFrame, export_at: pd.Timestamp, layout: ExportLayout) -> dict:
     r = r.reset_index(drop=True)
     done = (r["refunded_at"] <= export_at).to_numpy()
-    full = (r["outcome"] == "refunded").to_numpy()
+    rejected = r["refund_rejected"].to_numpy(dtype=bool)
+    full = (r["outcome"] == "refunded").to_numpy() | rejected
     after_shipping = (r["shipped_at"] < r["applied_at"]).to_numpy()
     reasons = np.array(REFUND_REASONS, dtype=object)
     reason = reasons[r["order_id"].str[-3:].astype(int).to_numpy() % len(reasons)]
+    reason = np.where(rejected, "商品质量问题", reason)
+    asked_cents = pd.Series(np.where(rejected, r["paid_cents"], r["refund_cents"]))
+    status = np.where(
+        rejected,
+        np.where(done, "卖家拒绝退款", "买家已经申请退款，等待卖家同意"),
+        np.where(done, "退款成功", "买家已经申请退款，等待卖家同意"),
+    )
     phase = pd.Series(np.where(after_shipping, "售后", "售中"))
     return {
         "订单编号": '="' + r["order_id"] + '"',
@@ -469,12 +492,12 @@ def _refund_columns(r: pd.DataFrame, export_at: pd.Timestamp, layout: ExportLayo
         "买家实际支付金额": _money(r["paid_cents"]),
         "买家实付金额": _money(r["paid_cents"]),
         "宝贝标题": r["item_title"].reset_index(drop=True),
-        "买家退款金额": _money(r["refund_cents"]),
-        "退款金额": _money(r["refund_cents"]),
+        "买家退款金额": _money(asked_cents),
+        "退款金额": _money(asked_cents),
         "手工退款/系统退款": pd.Series(["系统退款"] * len(r)),
         "是否需要退货": pd.Series(np.where(after_shipping, "是", "否")),
         "退款的申请时间": _ts(r["applied_at"], layout),
-        "退款状态": pd.Series(np.where(done, "退款成功", "买家已经申请退款，等待卖家同意")),
+        "退款状态": pd.Series(status),
         "货物状态": pd.Series(np.where(after_shipping, "买家已收到货", "买家未收到货")),
         "买家退款原因": pd.Series(reason),
         "责任方": pd.Series(["买家"] * len(r)),
@@ -597,4 +620,8 @@ def write_ground_truth(shop: Shop, folder: Path) -> Path:
     people = shop.people[["person_id", "first_day", "lam", "dropout_p", "spend_level"]].copy()
     people["first_day"] = pd.to_datetime(people["first_day"], unit="D").dt.date
     people.to_csv(folder / "people.csv", index=False)
+    planted = shop.people[shop.people["planted_churn_reason"].notna()]
+    planted[["person_id", "planted_churn_reason", "planted_survey"]].to_csv(
+        folder / "churn_reasons.csv", index=False
+    )
     return folder

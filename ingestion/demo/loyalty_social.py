@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingestion.demo.shop import Shop
+from ingestion.demo.shop import PLANTED_COMMENTS, Shop
 
 MEMBERSHIP_FROM = pd.Timestamp("2024-01-01")
 SURVEYS_FROM = pd.Timestamp("2025-01-01")
@@ -219,7 +219,7 @@ def _surveys(shop: Shop, people: pd.DataFrame) -> pd.DataFrame:
     good = np.array(COMMENTS_GOOD, dtype=object)[rng.integers(0, len(COMMENTS_GOOD), len(asked))]
     bad = np.array(COMMENTS_BAD, dtype=object)[rng.integers(0, len(COMMENTS_BAD), len(asked))]
     phones = people.loc[asked["person_id"], "phone"].to_numpy()
-    return pd.DataFrame(
+    answers = pd.DataFrame(
         {
             "答卷编号": [f"S{i + 1:07d}" for i in range(len(asked))],
             "问卷名称": "购后满意度",
@@ -230,6 +230,27 @@ def _surveys(shop: Shop, people: pd.DataFrame) -> pd.DataFrame:
             "提交时间": (asked["created_at"] + pd.Timedelta(days=10))
             .dt.strftime("%Y-%m-%d %H:%M:%S")
             .to_numpy(),
+        }
+    )
+    return pd.concat([answers, _planted_answers(shop, people, len(answers))], ignore_index=True)
+
+
+def _planted_answers(shop: Shop, people: pd.DataFrame, numbered: int) -> pd.DataFrame:
+    """The planted leavers who answer a survey about their last order say why they left
+    (shop.PLANTED_COMMENTS), by phone, ten days after it."""
+    who = shop.people[shop.people["planted_survey"].astype(bool)]
+    bought = shop.orders[shop.orders["paid_at"].notna()]
+    last = bought.groupby("person_id")["created_at"].max().reindex(who["person_id"])
+    score_comment = [PLANTED_COMMENTS[r] for r in who["planted_churn_reason"]]
+    return pd.DataFrame(
+        {
+            "答卷编号": [f"S{numbered + i + 1:07d}" for i in range(len(who))],
+            "问卷名称": "购后满意度",
+            "手机号": people.loc[who["person_id"], "phone"].to_numpy(),
+            "淘宝会员名": "",
+            "推荐意愿": [score for score, _ in score_comment],
+            "意见建议": [comment for _, comment in score_comment],
+            "提交时间": (last + pd.Timedelta(days=10)).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(),
         }
     )
 

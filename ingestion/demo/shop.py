@@ -54,6 +54,9 @@ class ShopParams:
     virtual_phone_rate: float = 0.3  # of orders after the 2021 privacy change
     douyin_rate: float = 0.08  # of orders from 2024 on, sold in the shop's 抖店 (livestreams)
     store_rate: float = 0.05  # of paid orders from STORE_OPENS on, sold in the shop's showroom
+    # of recent leavers (last Taobao purchase 120-400 days before the end, 2+ purchases): given a
+    # planted reason for leaving, the truth customer_churn_reasons is measured against
+    churn_plant_rate: float = 0.3
 
 
 @dataclass
@@ -79,6 +82,7 @@ def build_shop(params: ShopParams) -> Shop:
     lines = _lines(rng, params, people, orders, products)
     orders["channel"] = _channels(params, orders)
     orders = _as_store_sales(orders, people)
+    _plant_churn_reasons(params, people, orders, lines, products)
     orders = _settle_amounts(rng, params, orders, lines)
     identities = _identities(people, orders)
     return Shop(params, people, products, orders, lines, identities)
@@ -322,6 +326,87 @@ def _as_store_sales(orders: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     return orders
 
 
+PLANTED_REASONS = ("price_sensitive", "service_dissatisfied", "need_changed")
+# what a planted leaver writes in the survey, when they answer one (half of them do)
+PLANTED_COMMENTS = {
+    "service_dissatisfied": (1, "质量太差，申请退款还被拒绝，客服态度差"),
+    "need_changed": (6, "搬家了，这些用不上了"),
+}
+
+
+def _plant_churn_reasons(p: ShopParams, people, orders: pd.DataFrame, lines, products) -> None:
+    """Some recent leavers get a known reason for leaving, with the evidence a real shop would
+    hold (its own generator, so the shop's other draws stay as they were):
+    - price_sensitive: every order of theirs went at 30% off (满减 and coupons);
+    - service_dissatisfied: their last order's refund request (商品质量问题) was rejected, and
+      half of them say so in a survey with a score of 1;
+    - need_changed: their last order was all in a category they had never bought, and half
+      of them answer a survey that they no longer need the shop's goods.
+    `people.planted_churn_reason` is the truth; `people.planted_survey` marks who answers."""
+    rng = np.random.default_rng(p.seed + 909)
+    orders["planted_discount_rate"] = 0.0
+    orders["refund_rejected"] = False
+    people["planted_churn_reason"] = None
+    people["planted_survey"] = False
+    bought = orders[orders["outcome"].ne("abandoned") & orders["paid_at"].notna()]
+    last_idx = bought.groupby("person_idx")["created_at"].idxmax()
+    last = bought.loc[last_idx.to_numpy()]
+    counts = bought.groupby("person_idx").size().reindex(last["person_idx"]).to_numpy()
+    gone = (pd.Timestamp(p.end) - last["created_at"]).dt.days.to_numpy()
+    eligible = (
+        (gone >= 120) & (gone <= 400) & (counts >= 2) & (last["channel"] == "taobao").to_numpy()
+    )
+    picked = eligible & (rng.random(len(last)) < p.churn_plant_rate)
+    chosen = last[picked]
+    reasons = rng.choice(PLANTED_REASONS, len(chosen))
+    answers = rng.random(len(chosen)) < 0.5
+    # a change of need shows over two purchases: it takes three to have a before
+    keep = (reasons != "need_changed") | (counts[picked] >= 3)
+    chosen, reasons, answers = chosen[keep], reasons[keep], answers[keep]
+    who = chosen["person_idx"].to_numpy()
+    people.loc[who, "planted_churn_reason"] = reasons
+    people.loc[who, "planted_survey"] = answers & np.isin(reasons, list(PLANTED_COMMENTS))
+    price = who[reasons == "price_sensitive"]
+    orders.loc[orders["person_idx"].isin(price), "planted_discount_rate"] = 0.3
+    service = chosen.index[reasons == "service_dissatisfied"]
+    orders.loc[service, "refund_rejected"] = True
+    orders.loc[service, "outcome"] = "completed"  # no money went back
+    need = who[reasons == "need_changed"]
+    last_two = (
+        bought[bought["person_idx"].isin(need)]
+        .sort_values("created_at")
+        .groupby("person_idx")
+        .tail(2)
+    )
+    _move_to_new_categories(rng, orders, lines, products, last_two.groupby("person_idx").groups)
+
+
+def _move_to_new_categories(rng, orders, lines, products, recent_orders_of) -> None:
+    """Each person's recent orders' lines become products of one category they never bought
+    before (`recent_orders_of`: person → the order indexes)."""
+    category = products["category_idx"].to_numpy()
+    recent = {o: person for person, idx in recent_orders_of.items() for o in idx}
+    line_person = orders["person_idx"].to_numpy()[lines["order_idx"].to_numpy()]
+    theirs = lines[np.isin(line_person, list(recent_orders_of))]
+    person = line_person[theirs.index.to_numpy()]
+    is_recent = theirs["order_idx"].isin(list(recent)).to_numpy()
+    earlier = (
+        pd.Series(category[theirs["product_idx"].to_numpy()[~is_recent]])
+        .groupby(person[~is_recent])
+        .agg(set)
+    )
+    for who, order_lines in theirs[is_recent].groupby(person[is_recent]):
+        before = earlier.get(who, set())
+        fresh = [c for c in rng.permutation(len(ref.CATEGORIES)) if c not in before]
+        if not fresh:
+            continue
+        in_category = np.flatnonzero(category == fresh[0])
+        for _, in_order in order_lines.groupby("order_idx"):
+            picked = rng.choice(in_category, size=len(in_order), replace=False)
+            lines.loc[in_order.index, "product_idx"] = picked
+            lines.loc[in_order.index, "unit_price"] = products["price"].to_numpy()[picked]
+
+
 def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """Money in whole fen: goods, postage, promotion discount, refunds; all as Decimal-safe cents."""
     lines["line_goods_cents"] = (
@@ -336,7 +421,8 @@ def _settle_amounts(rng, p, orders: pd.DataFrame, lines: pd.DataFrame) -> pd.Dat
     )
     postage = np.where((goods >= 9900) | (orders["channel"] == "store").to_numpy(), 0, 800)
     promo = ref.in_promotion(orders["created_at"])
-    discount = np.where(promo, np.round(goods * 0.1).astype(np.int64), 0)
+    rate = np.maximum(np.where(promo, 0.1, 0.0), orders["planted_discount_rate"].to_numpy())
+    discount = np.round(goods * rate).astype(np.int64)
     paid = goods + postage - discount
     orders["goods_cents"] = goods
     orders["postage_cents"] = postage

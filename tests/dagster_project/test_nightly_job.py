@@ -132,6 +132,11 @@ def test_every_asset_materialises_and_every_check_passes(demo_env):
     (identity,) = [ev for ev in evaluations if ev.check_name == "identity_resolution_quality"]
     assert identity.metadata["measured"].value is True
     assert identity.metadata["precision"].value >= 0.999
+    # the reasons planted in the shop's leavers were measured, and found (the check passed: it
+    # is not among the warnings above)
+    (churn,) = [ev for ev in evaluations if ev.check_name == "churn_reasons_against_planted_truth"]
+    assert churn.metadata["measured"].value is True
+    assert churn.metadata["planted_customers"].value > 0
 
 
 def test_marts_match_the_generated_shop(demo_env):

@@ -25,9 +25,10 @@ def _models(manifest):
     }
 
 
-# Sources that are marts themselves: the tables the prediction assets write from Python into
-# the marts schema. Marts may read them; nothing else outside staging reads a source.
-MART_SOURCES = "source.fugou.predictions."
+# Sources that are marts themselves: the tables Python assets write into the marts schema (the
+# model fits, the keywords jieba found in feedback). Marts may read them; nothing else outside
+# staging reads a source.
+MART_SOURCES = ("source.fugou.predictions.", "source.fugou.feedback.")
 
 
 def test_staging_reads_only_sources_and_marts_never_do(manifest):

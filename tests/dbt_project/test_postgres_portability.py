@@ -6,6 +6,7 @@ import pandas as pd
 import psycopg2
 import pytest
 
+from dagster_project.defs.feedback.assets import feedback_text_keywords
 from dagster_project.defs.predictions.assets import (
     clv_holdout_validation,
     customer_value_predictions,
@@ -37,6 +38,10 @@ AS_OF = "2026-10-31"
 # an earlier night first, so contact_history has waves whose windows tonight can measure
 EARLIER_NIGHT = "2026-10-17"
 EARLIER_BUILD = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
+# tonight as the nightly job runs it: the models, the keywords jieba finds in the feedback they
+# gathered (Python, on that target), then the activation step that reads them
+CORE_BUILD = ["build", "--exclude", "tag:activation"]
+ACTIVATION_BUILD = ["build", "--select", "tag:activation"]
 MARTS = {
     "audience_balance": "audience_name, covariate",
     "audience_changes": "audience_name, customer_id, change_type",
@@ -56,6 +61,12 @@ MARTS = {
     "customer_wecom_follows": "customer_id, employee_userid",
     "order_deliveries": "order_id",
     "customer_category_rfm": "customer_id, category_name",
+    "customer_churn_reasons": "customer_id",
+    "customer_churn_signals": "customer_id",
+    "customer_feedback": "feedback_key",
+    "customer_feedback_topics": "feedback_key, topic",
+    "feedback_issues_monthly": "month_start_date, topic, merchant_code",
+    "feedback_top_issues": "issue_rank",
     "customer_identifiers": "identifier_type, identifier_value",
     "cross_sell_evaluation": "method",
     "customer_lifecycle": "customer_id",
@@ -104,6 +115,8 @@ SMALL_SHOP_VARS = {
 NOT_COMPARED = {
     "identity_changes": "empty after one night; test_stable_customer_ids runs nights on both",
     "customer_segment_changes": "empty after one night; two nights run on DuckDB only (test_customer_tags)",
+    "feedback_issue_fix_effects": "the shipped seed feedback_issue_fixes marks no fix; its "
+    "hand-computed unit test runs in both builds",
     "order_attributions": "the fixtures' one order after an earlier night's send is a holdout "
     "member's; its hand-computed unit test runs in both builds (dbt build runs unit tests)",
 }
@@ -134,6 +147,19 @@ def both_warehouses(tmp_path_factory):
         # ten members' points and tiers over two years (the hand-computed loyalty ledger)
         for night in (1, 2):
             write_loyalty_night(landing / "loyalty_shop", night)
+        # a recent survey answer with complaints, so this month's feedback marts hold rows
+        write_export(
+            landing / "NPS问卷20261030.csv",
+            ["淘宝会员名", "推荐意愿", "意见建议", "提交时间"],
+            [
+                {
+                    "淘宝会员名": "carol",
+                    "推荐意愿": "2",
+                    "意见建议": "发货太慢，包装破损",
+                    "提交时间": "2026-10-20 10:00:00",
+                },
+            ],
+        )
         # the shop's do-not-contact list: carol by nick, erin by mobile
         write_export(
             landing / "勿扰名单-20261030.csv",
@@ -145,7 +171,9 @@ def both_warehouses(tmp_path_factory):
         )
         load_landing(con, landing, PII_KEY)
     run_dbt(EARLIER_BUILD, warehouse, EARLIER_NIGHT, tmp_path / "duck0", variables=SMALL_SHOP_VARS)
-    run_dbt(["build"], warehouse, AS_OF, tmp_path / "duck", variables=SMALL_SHOP_VARS)
+    run_dbt(CORE_BUILD, warehouse, AS_OF, tmp_path / "duck", variables=SMALL_SHOP_VARS)
+    _find_feedback_keywords("duckdb", warehouse)
+    run_dbt(ACTIVATION_BUILD, warehouse, AS_OF, tmp_path / "duck", variables=SMALL_SHOP_VARS)
     copy_raw_schema(warehouse, DSN)
     run_dbt(
         EARLIER_BUILD,
@@ -156,16 +184,39 @@ def both_warehouses(tmp_path_factory):
         extra_env={"FUGOU_PG_DATABASE": DATABASE},
         variables=SMALL_SHOP_VARS,
     )
-    run_dbt(
-        ["build"],
-        None,
-        AS_OF,
-        tmp_path / "pg",
-        target="postgres",
-        extra_env={"FUGOU_PG_DATABASE": DATABASE},
-        variables=SMALL_SHOP_VARS,
-    )
+    for step in (CORE_BUILD, ACTIVATION_BUILD):
+        run_dbt(
+            step,
+            None,
+            AS_OF,
+            tmp_path / "pg",
+            target="postgres",
+            extra_env={"FUGOU_PG_DATABASE": DATABASE},
+            variables=SMALL_SHOP_VARS,
+        )
+        if step is CORE_BUILD:
+            _find_feedback_keywords("postgres", warehouse)
     return warehouse
+
+
+def _materialize_on(target: str, warehouse, assets) -> None:
+    """Python assets reading and writing that target's marts, as the nightly job runs them."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FUGOU_DBT_TARGET", target)
+        mp.setenv("FUGOU_PG_DATABASE", DATABASE)
+        mp.setenv("FUGOU_WAREHOUSE", str(warehouse))
+        mp.setenv("FUGOU_PII_KEY", PII_KEY.decode())
+        mp.setenv("FUGOU_AS_OF", AS_OF)
+        result = dg.materialize(
+            assets,
+            resources={"warehouse": Warehouse()},
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        assert result.success
+
+
+def _find_feedback_keywords(target: str, warehouse) -> None:
+    _materialize_on(target, warehouse, [feedback_text_keywords])
 
 
 def _normalise(rows):
@@ -213,6 +264,7 @@ def test_the_do_not_contact_list_names_its_customers(both_warehouses):
 
 
 PREDICTION_TABLES = {
+    "feedback_text_keywords": "text_key, keyword",
     "customer_predictions": "customer_id",
     "clv_model_params": "as_of_date",
     "clv_holdout_validation": "bucket_number",
@@ -223,18 +275,9 @@ PREDICTION_TABLES = {
 def predictions_on_both(both_warehouses):
     """The predictions assets run once per target, reading and writing that target's marts."""
     for target in ("duckdb", "postgres"):
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("FUGOU_DBT_TARGET", target)
-            mp.setenv("FUGOU_PG_DATABASE", DATABASE)
-            mp.setenv("FUGOU_WAREHOUSE", str(both_warehouses))
-            mp.setenv("FUGOU_PII_KEY", PII_KEY.decode())
-            mp.setenv("FUGOU_AS_OF", AS_OF)
-            result = dg.materialize(
-                [customer_value_predictions, clv_holdout_validation],
-                resources={"warehouse": Warehouse()},
-                instance=dg.DagsterInstance.ephemeral(),
-            )
-            assert result.success
+        _materialize_on(
+            target, both_warehouses, [customer_value_predictions, clv_holdout_validation]
+        )
     return both_warehouses
 
 

@@ -12,21 +12,22 @@ from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 from dagster_project.defs.transform.project import MANIFEST_PATH
 from ingestion.publish import PUBLISHED_SCHEMA, publish_marts, publish_marts_postgres
 from ingestion.spreadsheet import unsafe_text_counts
+from predictions import tables
 
-# written by the predictions assets (Python), not by dbt
-PREDICTION_MARTS = ("clv_model_params", "customer_predictions", "clv_holdout_validation")
+# written by Python assets (the model fits, the feedback keywords), not by dbt
+PYTHON_MARTS = tuple(tables.declared_names())
 
 
 def published_marts() -> list[str]:
     """Every table of the marts schema, which `publish_marts` copies whole: the dbt models built
-    there (from the manifest the set-up prepares) and the predictions' tables."""
+    there (from the manifest the set-up prepares) and the tables Python assets write."""
     manifest = json.loads(MANIFEST_PATH.read_text())
     models = {
         node["name"]
         for node in manifest["nodes"].values()
         if node["resource_type"] in ("model", "snapshot") and node["schema"] == "marts"
     }
-    return sorted(models | set(PREDICTION_MARTS))
+    return sorted(models | set(PYTHON_MARTS))
 
 
 MARTS = published_marts()

@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_project.defs.shared.suite_results import suite_check_result
 from dagster_project.defs.shared.warehouse import Warehouse
 from expectations import dim_customers, raw_taobao_orders
+from expectations.churn_reason_quality import planted_customers, reason_quality
 from expectations.identity_quality import measure_warehouse
 from expectations.runner import validate
 
@@ -94,4 +95,49 @@ def identity_resolution_quality(warehouse: Warehouse) -> dg.AssetCheckResult:
             "people_split": quality.people_split,
             "customers_merged": quality.customers_merged,
         },
+    )
+
+
+# The planted reasons are findable but not unmistakable (a planted price leaver may also have had
+# a refund): below these the attribution has stopped telling the reasons apart.
+CHURN_REASON_MIN_RECALL = 0.6
+CHURN_REASON_MIN_PLANTED_PRECISION = 0.6
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "customer_churn_reasons"]),
+    description=(
+        "Churn reasons against reasons planted in known customers (FUGOU_GROUND_TRUTH, the "
+        "demo's churn_reasons.csv): per reason, recall and precision among planted customers "
+        f"≥ {CHURN_REASON_MIN_RECALL:.0%}; precision over all named customers is reported."
+    ),
+)
+def churn_reasons_against_planted_truth(warehouse: Warehouse) -> dg.AssetCheckResult:
+    settings = warehouse.settings()
+    folder = settings.ground_truth
+    if folder is None or not (folder / "churn_reasons.csv").is_file():
+        return dg.AssetCheckResult(
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"measured": False, "why": "no planted churn reasons (FUGOU_GROUND_TRUTH)"},
+        )
+    with warehouse.connect(read_only=True) as con:
+        planted = planted_customers(con, folder, settings.pii_key)
+        named = con.sql("select customer_id, churn_reason from marts.customer_churn_reasons").df()
+    quality = reason_quality(named, planted)
+    metadata = {"measured": True, "planted_customers": len(planted)}
+    for q in quality:
+        metadata[f"{q.reason}_recall"] = round(q.recall, 3)
+        metadata[f"{q.reason}_precision_among_planted"] = round(q.precision_among_planted, 3)
+        metadata[f"{q.reason}_precision"] = round(q.precision, 3)
+        metadata[f"{q.reason}_planted"] = q.planted
+        metadata[f"{q.reason}_named"] = q.named
+    return dg.AssetCheckResult(
+        passed=all(
+            q.recall >= CHURN_REASON_MIN_RECALL
+            and q.precision_among_planted >= CHURN_REASON_MIN_PLANTED_PRECISION
+            for q in quality
+        ),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
     )

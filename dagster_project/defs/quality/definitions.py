@@ -1,6 +1,7 @@
 import dagster as dg
 
 from dagster_project.defs.quality.checks import (
+    churn_reasons_against_planted_truth,
     dim_customers_expectations,
     identity_resolution_quality,
     raw_taobao_orders_expectations,
@@ -11,5 +12,6 @@ defs = dg.Definitions(
         raw_taobao_orders_expectations,
         dim_customers_expectations,
         identity_resolution_quality,
+        churn_reasons_against_planted_truth,
     ]
 )

@@ -1,5 +1,5 @@
 {#- One row per customer with every fact an audience rule (var audiences) may test: segments,
-    recency, value, membership, predictions, replenishment, the next product and where the
+    recency, value, membership, predictions, churn reasons, replenishment, the next product and where the
     customer can be reached. Reads the prediction tables (marts the Python assets write), so it
     builds in the activation step, after them. -#}
 with
@@ -25,6 +25,13 @@ lifecycle as (
 predictions as (
 
     select * from {{ source('predictions', 'customer_predictions') }}
+
+),
+
+churn_reasons as (
+
+    select customer_id, churn_status, churn_reason, churn_reason_score
+    from {{ ref('customer_churn_reasons') }}
 
 ),
 
@@ -194,6 +201,10 @@ final as (
         predictions.churn_risk_band,
         predictions.clv_12m_amount,
         predictions.expected_next_purchase_date,
+        -- why they are leaving (customer_churn_reasons; null while not at risk)
+        churn_reasons.churn_status,
+        churn_reasons.churn_reason,
+        churn_reasons.churn_reason_score,
         coalesce(replenishment.due_count, 0) as replenishment_due_count,
         coalesce(replenishment.overdue_count, 0) as replenishment_overdue_count,
         next_products.merchant_code as next_product_code,
@@ -215,6 +226,8 @@ final as (
         on customers.customer_id = lifecycle.customer_id
     left join predictions
         on customers.customer_id = predictions.customer_id
+    left join churn_reasons
+        on customers.customer_id = churn_reasons.customer_id
     left join social
         on customers.customer_id = social.customer_id
     left join members

@@ -7,6 +7,9 @@
     - stopped_contacting: past var stop_contacting_after_days since the last purchase, and sent
       var stop_contacting_after_touches marketing actions since (holdout records count, as for
       the caps) without buying: the guide's "stop wasting reach". From the last such action.
+      Or, from the churn facts (customer_churn_reasons), past those days with the model giving
+      at least var stop_contacting_min_churn_probability of no purchase in its horizon: the
+      customers who will not come back, stopped tonight without waiting for the touches.
     - opted_out: an SMS reply that unsubscribes (TD, 退订 …; stg_shop__sms_replies), from a
       customer's mobile, for good.
     Erased people are not here: their rows are gone, and the outbox checks every contact point
@@ -157,6 +160,26 @@ stopped as (
 
 ),
 
+{%- set written_off_at = var('stop_contacting_min_churn_probability') %}
+{%- if written_off_at is not none %}
+
+written_off as (
+
+    select
+        customer_id,
+        'stopped_contacting' as suppression_kind,
+        'the model gives ' || cast(cast(floor(churn_probability * 100) as integer) as {{ dbt.type_string() }})
+            || '% chance of no purchase, '
+            || cast(days_since_last_purchase as {{ dbt.type_string() }}) || ' days since the last purchase'
+            as reason,
+        as_of_date as suppressed_since_date
+    from {{ ref('customer_churn_reasons') }}
+    where days_since_last_purchase > {{ var('stop_contacting_after_days') }}
+        and churn_probability >= {{ written_off_at }}
+
+),
+{%- endif %}
+
 unioned as (
 
     select * from do_not_contact
@@ -164,6 +187,10 @@ unioned as (
     select * from opt_outs
     union all
     select * from stopped
+    {%- if written_off_at is not none %}
+    union all
+    select * from written_off
+    {%- endif %}
     union all
     select * from refunds_open
     union all

@@ -1,0 +1,1 @@
+"""Customer feedback text: what buyers complain about, in the shop's own words."""
