@@ -6,7 +6,9 @@
     price (price_index), how many orders used a coupon (coupon_order_share), and feedback about
     price (price_mention_count).
     service_dissatisfied: refunds the shop rejected, refunds that took longer than var
-    churn_reasons.slow_refund_hours (or are still open past it), survey detractor answers,
+    churn_reasons.slow_refund_hours (or are still open past it), after-sales cases (refunds
+    after delivery or with goods sent back: something was wrong with what arrived), survey
+    detractor answers,
     orders or answers whose feedback complains of the product or the service
     (service_complaint_count: topics whose churn reason is service_dissatisfied), and whether
     their last purchase was refunded.
@@ -105,7 +107,9 @@ refund_signals as (
                 and {{ dbt.datediff('applied_at', as_of_date(), 'hour') }}
                     > {{ var('churn_reasons')['slow_refund_hours'] }} then 1
             else 0
-        end) as slow_refund_count
+        end) as slow_refund_count,
+        sum(case when refund_kind in ('after_delivery', 'return_and_refund') or is_return_required
+            then 1 else 0 end) as after_sales_case_count
     from refunds
     group by customer_id
 
@@ -238,6 +242,8 @@ final as (
         cast(coalesce(feedback_signals.price_mention_count, 0) as integer) as price_mention_count,
         cast(coalesce(refund_signals.rejected_refund_count, 0) as integer) as rejected_refund_count,
         cast(coalesce(refund_signals.slow_refund_count, 0) as integer) as slow_refund_count,
+        cast(coalesce(refund_signals.after_sales_case_count, 0) as integer)
+            as after_sales_case_count,
         cast(coalesce(survey_signals.detractor_answer_count, 0) as integer) as detractor_answer_count,
         cast(coalesce(feedback_signals.service_complaint_count, 0) as integer)
             as service_complaint_count,
