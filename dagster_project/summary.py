@@ -7,6 +7,7 @@ import sys
 
 import duckdb
 
+from dashboard.render import folder_for
 from expectations.churn_reason_quality import planted_customers, reason_quality
 from expectations.identity_quality import measure_warehouse
 from ingestion.settings import SettingsError, load_settings
@@ -113,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         _churn(con, settings)
         _tonight(con)
         _did_it_work(con)
+    page = folder_for(settings.published_warehouse) / "dashboard.html"
+    if page.is_file():
+        print(f"The operator's dashboard (opens offline in a browser): {page}")
     return 0
 
 

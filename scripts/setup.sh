@@ -4,6 +4,23 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$FUGOU_ROOT"
 
+# Debian's Chromium (the dashboard's browser test) and Noto CJK (Chinese in the dashboard's PNG
+# preview). Without them the pipeline still runs: the preview falls back to English labels.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${missing[*]} from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
+      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
+  else
+    echo "setup: ${missing[*]} missing and cannot be installed here (needs root and apt-get);" \
+      "the dashboard browser test will fail until they are installed" >&2
+  fi
+fi
+
 PYTHON_BIN="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON_BIN" -m venv "$VENV"

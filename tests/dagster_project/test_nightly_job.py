@@ -3,6 +3,7 @@ second night on the same files has nothing new and skips the build, and a rebuil
 changes nothing."""
 
 import datetime as dt
+import re
 
 import dagster as dg
 import numpy as np
@@ -11,18 +12,22 @@ import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.nightly import run_config
+from dashboard.panels import PANELS
 from ingestion.demo.erp_exports import store_order_no
 from ingestion.demo.exports import write_exports, write_ground_truth
 from ingestion.demo.shop import ShopParams, build_shop
 from ingestion.prepare import pseudonymise
 from ingestion.sources.values import parse_phone
 from tests.conftest import query, run_dbt
+from tests.dashboard.bi_client import bi_client_reading
+from tests.dashboard.browser import open_dashboard
 from tests.privacy.byte_scan import file_text, found_in, where
 
 pytestmark = pytest.mark.slow
 NIGHTLY_KEY = "nightly-test-key-0123456789abcdef-not-secret"
 VAULT_KEY = "nightly-vault-key-0123456789abcdef-not-secret"
 
+DASHBOARD_PANELS = [panel.key for panel in PANELS]
 MART_TABLES = [
     "fct_orders",
     "fct_order_lines",
@@ -74,8 +79,18 @@ def demo_env(tmp_path_factory):
         first_marts = _marts(root / "warehouse.duckdb")
         quiet = _run_nightly(instance)
         quiet_log = [entry.user_message for entry in instance.all_logs(quiet.run_id)]
-        second = _run_nightly(instance, rebuild=True)
-        yield shop, root / "warehouse.duckdb", first, first_marts, second, (quiet, quiet_log)
+        # a BI tool reads the published copy, in its own process, all through the rebuild
+        with bi_client_reading(root / "warehouse_bi.duckdb") as bi_reads:
+            second = _run_nightly(instance, rebuild=True)
+        yield (
+            shop,
+            root / "warehouse.duckdb",
+            first,
+            first_marts,
+            second,
+            (quiet, quiet_log),
+            bi_reads,
+        )
 
 
 def test_every_asset_materialises_and_every_check_passes(demo_env):
@@ -254,8 +269,55 @@ def test_bi_copy_holds_the_marts(demo_env):
         )
 
 
+def test_a_bi_client_reads_the_published_copy_while_a_night_writes(demo_env):
+    """SQLAlchemy through duckdb-engine (Superset's path), in its own process, kept reading
+    through the whole rebuild night, which wrote the warehouse and republished the copy."""
+    *_, bi_reads = demo_env
+    assert bi_reads["errors"] == []
+    assert bi_reads["reads"] >= 20, bi_reads
+    assert bi_reads["held_reads"] == bi_reads["reads"]  # a connection left open kept working
+    assert {"customer_rfm", "repurchase_monthly", "dim_customers"} <= set(bi_reads["tables"])
+    assert bi_reads["customer_counts"] and min(bi_reads["customer_counts"]) > 0
+    assert "the copy was replaced" in bi_reads["saw"], bi_reads
+
+
+def test_the_first_nights_dashboard_renders_in_a_browser(demo_env):
+    """The page of a shop's first night, opened from its file in Chromium: no console error,
+    nothing fetched, every panel drawn with data in Chinese and, after a click on the switch,
+    in English; except the campaigns, which have had no night to be measured in and say so.
+    (Every panel with data, campaigns included: tests/dbt_project/test_postgres_portability.)
+    Screenshots: build/test-artifacts/first-night-dashboard-{zh,en}.png."""
+    _, warehouse, first, *_ = demo_env
+    html = warehouse.parent / "dashboard" / "dashboard.html"
+    materialization = first.asset_materializations_for_node("published__dashboard")[0]
+    assert materialization.metadata["panels_empty"].value == ["campaigns"]
+    assert "data:image/png;base64," in materialization.metadata["preview"].value
+    pages = open_dashboard(html, name="first-night-dashboard")
+    for page in pages:
+        assert page.errors == [], page.errors
+        assert page.outside_requests == []
+        assert set(page.panels) == set(DASHBOARD_PANELS)
+        for panel in page.panels.values():
+            if panel.key == "campaigns":
+                assert not panel.has_chart and panel.charts_rendered == 0
+                continue
+            assert panel.rows > 0 and panel.has_chart, panel
+            assert panel.charts_rendered == 1, panel
+            assert panel.marks >= 5, panel
+        assert page.screenshot.stat().st_size > 50_000
+    zh, en = pages
+    assert "暂无数据" in zh.panels["campaigns"].text
+    assert "Nothing to show yet" in en.panels["campaigns"].text
+    assert "复购率" in zh.panels["repurchase"].text
+    assert "Repurchase" not in zh.panels["repurchase"].text
+    assert "Repurchase rate" in en.panels["repurchase"].text
+    # the checks of the night, read back from Dagster's event log
+    assert re.search(r"数据检查：[1-9]\d* 项通过", zh.panels["health"].text)
+    assert "身份合并准确率" in zh.panels["health"].text  # the demo's ground truth measured it
+
+
 def test_second_run_on_the_same_files_changes_nothing(demo_env):
-    _, warehouse, _, first_marts, second, _ = demo_env
+    _, warehouse, _, first_marts, second, *_ = demo_env
     assert second.success
     assert _marts(warehouse) == first_marts
     ledger = query(warehouse, "select count(*), count(distinct file_sha256) from raw.file_ledger")
@@ -263,7 +325,7 @@ def test_second_run_on_the_same_files_changes_nothing(demo_env):
 
 
 def test_a_night_with_nothing_new_skips_the_build_and_says_so(demo_env):
-    _, warehouse, first, first_marts, second, (quiet, quiet_log) = demo_env
+    _, warehouse, first, first_marts, second, (quiet, quiet_log), _ = demo_env
     assert quiet.success
     built = {e.asset_key.to_user_string() for e in quiet.get_asset_materialization_events()}
     # the load step ran, found no file, and nothing after it was materialised
@@ -414,10 +476,11 @@ def _personal_values(shop) -> dict[str, set[str]]:
 def test_no_personal_data_in_run_storage_bi_copy_or_warehouse_file(demo_env):
     """The privacy scan: the demo's phones, receiver names, streets and Alipay accounts are in
     no byte of the warehouse or the BI copy and in no event of either night's run storage; its
-    nicks, kept in the warehouse for the outbox, are in neither the BI copy nor the events."""
+    nicks, kept in the warehouse for the outbox, are in neither the BI copy, the dashboard
+    nor the events."""
     from dagster._serdes import serialize_value
 
-    shop, warehouse, first, _, second, _ = demo_env
+    shop, warehouse, first, _, second, *_ = demo_env
     values = _personal_values(shop)
     assert all(len(found) > 50 for found in values.values())
     for run in (first, second):
@@ -427,7 +490,12 @@ def test_no_personal_data_in_run_storage_bi_copy_or_warehouse_file(demo_env):
             hits = found_in(events, found)
             assert hits == [], f"{kind} in the run's events: {where(events, hits)}"
     bi = warehouse.with_name("warehouse_bi.duckdb")
-    for path, kinds in ((warehouse, ("phone", "name", "street", "alipay")), (bi, values)):
+    page = warehouse.parent / "dashboard" / "dashboard.html"
+    for path, kinds in (
+        (warehouse, ("phone", "name", "street", "alipay")),
+        (bi, values),
+        (page, values),
+    ):
         data = file_text(path)
         for kind in kinds:
             assert found_in(data, values[kind]) == [], f"{kind} in {path.name}"

@@ -1,7 +1,7 @@
 {#- One row per customer and month end (the last var segment_history_months months) at which they
-    had bought: their RFM group and lifecycle stage as they stood that day, recomputed from the
-    orders, so segment migration shows from the first night rather than building up over a year
-    of nightly snapshots.
+    had bought: their RFM group, RFM segment and lifecycle stage as they stood that day,
+    recomputed from the orders, so segment migration shows from the first night rather than
+    building up over a year of nightly snapshots.
 
     The definitions are customer_rfm's and customer_lifecycle's: high/low against the cut-point
     vars, else recency against the days a customer turns silent (var rfm_recency_method rhythm)
@@ -24,6 +24,12 @@ rhythm as (
 rfm_groups as (
 
     select * from {{ ref('rfm_groups') }}
+
+),
+
+rfm_segments as (
+
+    select * from {{ ref('rfm_segments') }}
 
 ),
 
@@ -78,6 +84,33 @@ cut_points as (
 
 ),
 
+scored as (
+
+    select
+        measured.customer_id,
+        measured.month_end_date,
+        {{ rfm_scores(
+            'measured.recency_days', 'measured.frequency', 'measured.monetary_amount',
+            partition_by='measured.month_end_date') }}
+    from measured
+    cross join rhythm
+
+),
+
+segmented as (
+
+    select
+        scored.customer_id,
+        scored.month_end_date,
+        rfm_segments.rfm_segment_en,
+        rfm_segments.rfm_segment_cn
+    from scored
+    inner join rfm_segments
+        on scored.r_score = rfm_segments.r_score
+        and {{ fm_score('scored.f_score', 'scored.m_score') }} = rfm_segments.fm_score
+
+),
+
 final as (
 
     select
@@ -87,6 +120,8 @@ final as (
         rfm_groups.rfm_group_code,
         rfm_groups.rfm_group_cn,
         rfm_groups.rfm_group_en,
+        segmented.rfm_segment_en,
+        segmented.rfm_segment_cn,
         case
             when measured.recency_days > rhythm.churn_after_days then 'churned'
             when measured.recency_days > rhythm.silent_after_days then 'silent'
@@ -99,6 +134,9 @@ final as (
     from measured
     inner join cut_points
         on measured.month_end_date = cut_points.month_end_date
+    inner join segmented
+        on measured.customer_id = segmented.customer_id
+        and measured.month_end_date = segmented.month_end_date
     cross join rhythm
     inner join rfm_groups
         on (measured.recency_days <= cut_points.recency_cut_days) = rfm_groups.is_recency_high

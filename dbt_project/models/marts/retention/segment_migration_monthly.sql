@@ -1,6 +1,6 @@
-{#- One row per month, segment type (rfm_group, lifecycle_stage), segment at the end of the
-    previous month and segment at the end of this month: how many customers moved that way, and
-    what share of the from-segment that is. The view operators read to see whether win-back works:
+{#- One row per month, segment type (rfm_group, rfm_segment, lifecycle_stage), segment at the end
+    of the previous month and segment at the end of this month: how many customers moved that
+    way, and what share of the from-segment that is. The view operators read to see whether win-back works:
     of last month's 重要挽留客户, how many are 重要价值客户 now. A customer whose first purchase
     falls in the month comes from '(first purchase)'. History: int_customer_segments_monthly. -#}
 with
@@ -17,6 +17,9 @@ long as (
     from segments
     union all
     select customer_id, month_start_date, 'lifecycle_stage', lifecycle_stage
+    from segments
+    union all
+    select customer_id, month_start_date, 'rfm_segment', rfm_segment_cn
     from segments
 
 ),

@@ -1,0 +1,1 @@
+"""The operator's dashboard: the marts drawn as one self-contained page, Chinese first."""
