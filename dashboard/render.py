@@ -317,13 +317,20 @@ def folder_for(published_warehouse: Path) -> Path:
     return published_warehouse.parent / "dashboard"
 
 
-def write(dashboard: Dashboard, folder: Path) -> dict[str, Path]:
-    """dashboard.html and dashboard.png in `folder`, each written whole or not at all."""
+def write(
+    dashboard: Dashboard, folder: Path, warn: Callable[[str], None] = lambda message: None
+) -> dict[str, Path]:
+    """dashboard.html and dashboard.png in `folder`, each written whole or not at all. The page
+    is what the operator opens: a preview that cannot be drawn costs a warning, not the page."""
     folder.mkdir(parents=True, exist_ok=True)
     html = folder / "dashboard.html"
     _replace(html, render_html(dashboard).encode("utf-8"))
     written = {"html": html}
-    png, _lang = render_png(dashboard)
+    try:
+        png, _lang = render_png(dashboard)
+    except Exception as exc:
+        warn(f"dashboard preview not drawn: {exc!r}")
+        png = b""
     if png:
         image = folder / "dashboard.png"
         _replace(image, png)

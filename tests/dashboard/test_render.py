@@ -345,3 +345,17 @@ def test_checks_that_did_not_pass_are_listed_and_the_rest_counted(tmp_path):
     assert "dbt_unique_orders" in table and "reconcile" in table
     assert "not_null_customer_id" not in table and "text_safe_for_spreadsheets" not in table
     assert "99.94%" in html
+
+
+def test_a_preview_that_cannot_be_drawn_costs_a_warning_not_the_page(tmp_path, monkeypatch):
+    page = render.build(_frames_for, AS_OF)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no fonts, no luck")
+
+    monkeypatch.setattr(render, "render_png", broken)
+    warnings = []
+    written = render.write(page, tmp_path, warn=warnings.append)
+    assert set(written) == {"html"}
+    assert written["html"].stat().st_size > 500_000
+    assert warnings == ["dashboard preview not drawn: RuntimeError('no fonts, no luck')"]

@@ -137,7 +137,9 @@ def dashboard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
         identity_precision=identity_precision,
         warn=context.log.warning,
     )
-    written = render.write(page, render.folder_for(settings.published_warehouse))
+    written = render.write(
+        page, render.folder_for(settings.published_warehouse), warn=context.log.warning
+    )
     metadata: dict = {
         "path": dg.MetadataValue.path(str(written["html"])),
         "panels_drawn": len(page.panels) - len(page.empty_panels),
