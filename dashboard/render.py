@@ -20,12 +20,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import pandas as pd
 
 from dashboard import numbers
-from dashboard.panels import CUSTOMERS, HEADLINE, PANELS, Panel
+
+if TYPE_CHECKING:
+    from dashboard.panels import Panel
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Debian's fonts-noto-cjk, which the set-up installs: vl-convert draws Chinese with it
@@ -113,6 +116,10 @@ def build(
     """Every panel's charts in both languages, from `read` (SQL in, DataFrame out)."""
     schemas = {"marts": marts_schema, "raw": raw_schema}
     views = []
+    # Imported here: Altair costs every process that loads the Dagster definitions a second,
+    # and only the asset's own step draws.
+    from dashboard.panels import PANELS
+
     for panel in PANELS:
         view = PanelView(panel.key, panel.title, panel.note, rows=0, wide=panel.wide)
         try:
@@ -152,6 +159,8 @@ def build(
 def _tiles(read, schemas, warn) -> list[dict]:
     """The figures an operator reads first, in both languages."""
     try:
+        from dashboard.panels import CUSTOMERS, HEADLINE
+
         kpis = _typed(read(HEADLINE.format(**schemas)))
         customers = _typed(read(CUSTOMERS.format(**schemas)))
     except Exception as exc:
