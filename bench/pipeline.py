@@ -133,11 +133,13 @@ def dbt_build_command(workdir: Path, as_of: str, *selection: str) -> list[str]:
 
 
 def _materialise_predictions(warehouse: Path) -> None:
-    """The prediction assets on the bench's warehouse, as the nightly job runs them."""
+    """The prediction assets on the bench's warehouse, as the nightly job runs them (the
+    customer-value fits and, since 2026-12-07, the cross-sell evaluation and lists)."""
     import dagster as dg
 
     from dagster_project.defs.predictions.assets import (
         clv_holdout_validation,
+        cross_sell_recommendations,
         customer_value_predictions,
     )
     from dagster_project.defs.shared.warehouse import Warehouse
@@ -151,7 +153,7 @@ def _materialise_predictions(warehouse: Path) -> None:
     )
     try:
         result = dg.materialize(
-            [customer_value_predictions, clv_holdout_validation],
+            [customer_value_predictions, clv_holdout_validation, cross_sell_recommendations],
             resources={"warehouse": Warehouse()},
             instance=dg.DagsterInstance.ephemeral(),
         )

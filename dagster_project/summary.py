@@ -213,18 +213,22 @@ def _models(con, settings) -> None:
             f"{_value(predicted, '.3f')}, actual {_value(actual, '.3f')} purchase days per "
             f"customer; MAE {_value(mae, '.3f')} (naive baseline {_value(baseline, '.3f')})"
         )
-    hit_rates = dict(
-        _all(
-            con,
-            "select method, hit_rate from marts.cross_sell_evaluation order by method",
-            ("marts", "cross_sell_evaluation"),
-        )
+    chosen = _all(
+        con,
+        "select segment, chosen_method, chosen_hit_rate, popularity_hit_rate,"
+        " confirmation_hit_rate, confirmation_popularity_hit_rate, customer_count"
+        " from marts.cross_sell_model_selection"
+        " where as_of_date = (select max(as_of_date) from marts.cross_sell_model_selection)"
+        " order by segment desc",
+        ("marts", "cross_sell_model_selection"),
     )
-    if hit_rates:
+    for segment, method, hit, base, confirmed, confirmed_base, customers in chosen:
+        # the last holdout days, looked at after the choice, where there were two windows
+        shown, shown_base = (confirmed, confirmed_base) if confirmed is not None else (hit, base)
         print(
-            "Cross-sell hit rate at 10 (90-day time split): "
-            f"{_value(hit_rates.get('cross_sell'), '.1%')} "
-            f"(popularity baseline {_value(hit_rates.get('popularity'), '.1%')})"
+            f"Cross-sell for {_value(customers, ',')} {segment.replace('_', '-')} customers: "
+            f"{method}, hit rate at 10 {_value(shown, '.1%')} "
+            f"(popularity {_value(shown_base, '.1%')}, last 90 days)"
         )
     due = _all(
         con,

@@ -1,7 +1,7 @@
 """The shapes of the tables Python assets write, read from their dbt source declarations.
 
-`_predictions__sources.yml` (the model fits) and `_feedback__sources.yml` (keywords found in
-feedback text) document every column for the docs and the BI layer; reading the columns and
+`_predictions__sources.yml` (the model fits), `_cross_sell__sources.yml` (the recommendations and
+their evaluation) and `_feedback__sources.yml` (keywords found in feedback text) document every column for the docs and the BI layer; reading the columns and
 types from them here means the table the writer creates and the table the docs describe cannot
 drift apart.
 """
@@ -19,6 +19,7 @@ from ingestion.settings import PROJECT_ROOT
 _MARTS = PROJECT_ROOT / "dbt_project" / "models" / "marts"
 SOURCES_FILES = (
     _MARTS / "predictions" / "_predictions__sources.yml",
+    _MARTS / "predictions" / "_cross_sell__sources.yml",
     _MARTS / "feedback" / "_feedback__sources.yml",
 )
 

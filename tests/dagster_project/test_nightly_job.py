@@ -41,6 +41,10 @@ MART_TABLES = [
     "customer_predictions",  # the model fits are deterministic
     "clv_model_params",
     "clv_holdout_validation",
+    # the cross-sell evaluation, choice and lists (ALS is seeded, ties go by product code)
+    "customer_next_products",
+    "cross_sell_evaluation",
+    "cross_sell_model_selection",
     # a rerun of the night keeps every stay, group and change
     "audience_memberships",
     "audience_changes",
@@ -105,6 +109,8 @@ def test_every_asset_materialises_and_every_check_passes(demo_env):
         "published/bi_marts",
         "marts/customer_predictions",
         "marts/clv_holdout_validation",
+        "marts/customer_next_products",
+        "marts/cross_sell_model_selection",
         "marts/customer_audience_facts",
         "marts/audience_memberships",
         "marts/audience_summary",
@@ -455,6 +461,104 @@ def test_predictions_cover_every_buyer_and_are_published(demo_env):
         " from marts.clv_holdout_validation where calibration_repeat_purchases = 'all'",
     )
     assert mae < baseline
+
+
+def test_every_buyer_gets_ten_new_products_by_the_method_chosen_for_their_segment(demo_env):
+    _, warehouse, *_ = demo_env
+    assert query(
+        warehouse,
+        """
+        select count(*) from (
+            select distinct customer_id from marts.fct_order_lines
+            where is_purchase and customer_id is not null
+        ) as buyers
+        left join (
+            select customer_id, count(*) as listed from marts.customer_next_products group by 1
+        ) as lists using (customer_id)
+        where coalesce(lists.listed, 0) <> 10
+        """,
+    ) == [(0,)]
+    # nothing they already bought, and each segment ranked by its chosen method
+    assert query(
+        warehouse,
+        """
+        select count(*) from marts.customer_next_products as listed
+        inner join marts.fct_order_lines as bought
+            on bought.customer_id = listed.customer_id
+            and bought.merchant_code = listed.merchant_code and bought.is_purchase
+        """,
+    ) == [(0,)]
+    assert query(
+        warehouse,
+        """
+        select count(*) from marts.customer_next_products as listed
+        inner join marts.cross_sell_model_selection as chosen
+            on chosen.segment = listed.segment and chosen.as_of_date = listed.as_of_date
+        where listed.method <> chosen.chosen_method
+        """,
+    ) == [(0,)]
+    evaluated = query(
+        warehouse,
+        "select method, evaluated_customer_count, hit_customer_count, hit_rate, precision_at_k,"
+        " recall_at_k, ndcg_at_k, catalogue_coverage from marts.cross_sell_evaluation"
+        " where segment = 'all' and evaluation_window = 'confirmation'",
+    )
+    assert {row[0] for row in evaluated} == {
+        "popularity",
+        "category_popularity",
+        "pairs",
+        "item_knn",
+        "als",
+    }
+    for method, customers, hit, *rates in evaluated:
+        assert 0 < hit <= customers, method
+        assert all(0 <= rate <= 1 for rate in rates), method
+
+
+def test_the_pairs_method_counts_what_product_pairs_counts(demo_env):
+    """The pairs ranking (Python) and product_pairs (dbt) keep one definition of a pair: the
+    summed confidence of each product's 20 best follow-ups is the same in both."""
+    _, warehouse, *_ = demo_env
+    import duckdb
+
+    from dagster_project.defs.transform.project import dbt_project_vars
+    from recommendations.history import build_history, purchase_lines
+    from recommendations.rankers import RankerSettings, pair_neighbours
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        lines = con.execute(
+            "select customer_id, order_id, merchant_code, category_name, created_date"
+            " from marts.fct_order_lines where is_purchase"
+        ).df()
+        sql = con.execute(
+            """
+            select product_a_code, product_b_code, score from (
+                select product_a_code, product_b_code, sum(confidence) as score,
+                    row_number() over (
+                        partition by product_a_code
+                        order by sum(confidence) desc, product_b_code
+                    ) as neighbour_rank
+                from marts.product_pairs group by 1, 2
+            ) where neighbour_rank <= 20
+            """
+        ).fetchall()
+    variables = dbt_project_vars()
+    history = build_history(purchase_lines(lines), dt.date(2026, 10, 31), 180, 90)
+    matrix = pair_neighbours(
+        history,
+        RankerSettings(
+            pair_window_days=variables["cross_sell_sequence_window_days"],
+            pair_min_count=variables["cross_sell_min_pair_count"],
+        ),
+    ).tocoo()
+    python = {
+        (history.products[a], history.products[b]): score
+        for a, b, score in zip(matrix.row, matrix.col, matrix.data, strict=True)
+    }
+    assert len(sql) > 100
+    assert set(python) == {(a, b) for a, b, _ in sql}
+    for a, b, score in sql:
+        assert python[(a, b)] == pytest.approx(float(score), abs=2e-6), (a, b)
 
 
 def _personal_values(shop) -> dict[str, set[str]]:

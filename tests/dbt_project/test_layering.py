@@ -26,9 +26,9 @@ def _models(manifest):
 
 
 # Sources that are marts themselves: the tables Python assets write into the marts schema (the
-# model fits, the keywords jieba found in feedback). Marts may read them; nothing else outside
-# staging reads a source.
-MART_SOURCES = ("source.fugou.predictions.", "source.fugou.feedback.")
+# model fits, the cross-sell lists, the keywords jieba found in feedback). Marts may read them;
+# nothing else outside staging reads a source.
+MART_SOURCES = ("source.fugou.predictions.", "source.fugou.cross_sell.", "source.fugou.feedback.")
 
 
 def test_staging_reads_only_sources_and_marts_never_do(manifest):

@@ -9,6 +9,7 @@ import pytest
 from dagster_project.defs.feedback.assets import feedback_text_keywords
 from dagster_project.defs.predictions.assets import (
     clv_holdout_validation,
+    cross_sell_recommendations,
     customer_value_predictions,
 )
 from dagster_project.defs.publishing.assets import dashboard
@@ -71,9 +72,7 @@ MARTS = {
     "feedback_issues_monthly": "month_start_date, topic, merchant_code",
     "feedback_top_issues": "issue_rank",
     "customer_identifiers": "identifier_type, identifier_value",
-    "cross_sell_evaluation": "method",
     "customer_lifecycle": "customer_id",
-    "customer_next_products": "customer_id, recommendation_rank",
     "customer_purchase_days": "customer_id, purchase_date",
     "customer_replenishment_due": "customer_id, category_name",
     "customer_ltv": "customer_id",
@@ -271,6 +270,9 @@ PREDICTION_TABLES = {
     "customer_predictions": "customer_id",
     "clv_model_params": "as_of_date",
     "clv_holdout_validation": "bucket_number",
+    "customer_next_products": "customer_id, recommendation_rank",
+    "cross_sell_evaluation": "evaluation_window, segment, method",
+    "cross_sell_model_selection": "segment",
 }
 
 
@@ -279,7 +281,9 @@ def predictions_on_both(both_warehouses):
     """The predictions assets run once per target, reading and writing that target's marts."""
     for target in ("duckdb", "postgres"):
         _materialize_on(
-            target, both_warehouses, [customer_value_predictions, clv_holdout_validation]
+            target,
+            both_warehouses,
+            [customer_value_predictions, clv_holdout_validation, cross_sell_recommendations],
         )
     return both_warehouses
 

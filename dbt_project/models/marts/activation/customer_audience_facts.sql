@@ -60,8 +60,8 @@ replenishment as (
 
 next_products as (
 
-    select customer_id, merchant_code, product_name, is_from_pairs
-    from {{ ref('customer_next_products') }}
+    select customer_id, merchant_code, product_name, is_personalised
+    from {{ source('cross_sell', 'customer_next_products') }}
     where recommendation_rank = 1
 
 ),
@@ -209,7 +209,7 @@ final as (
         coalesce(replenishment.overdue_count, 0) as replenishment_overdue_count,
         next_products.merchant_code as next_product_code,
         next_products.product_name as next_product_name,
-        coalesce(next_products.is_from_pairs, false) as next_product_is_from_pairs,
+        coalesce(next_products.is_personalised, false) as next_product_is_personalised,
         -- reachability
         customers.phone_count > 0 as has_mobile,
         customers.taobao_nick_count > 0 as has_taobao_nick,
