@@ -52,42 +52,95 @@ class Purchases:
 
 
 def purchase_lines(frame: pd.DataFrame) -> Purchases:
-    """The lines the recommender reads. A line without a product code says nothing and is left
-    out; a line whose order has no customer (the identity step could not place it) cannot be
-    recommended to, but its order still says which products go together (anonymous_*, as
-    product_pairs counts it); a missing category is 'unknown', as in dim_products."""
-    missing = set(LINE_COLUMNS) - set(frame.columns)
-    if missing:
-        raise ValueError(f"purchase lines lack column(s) {sorted(missing)}")
-    lines = frame.loc[frame["merchant_code"].notna()]
-    known = lines["customer_id"].notna().to_numpy()
-    customer, customers = pd.factorize(lines["customer_id"][known].astype(str), sort=True)
-    product, products = pd.factorize(lines["merchant_code"].astype(str), sort=True)
-    order, _ = pd.factorize(lines["order_id"].astype(str), sort=True)
-    category, categories = pd.factorize(
-        lines["category_name"].fillna("unknown").astype(str), sort=True
+    """The lines the recommender reads, from one frame (see purchases_from_chunks)."""
+    return purchases_from_chunks([frame])
+
+
+class _Codes:
+    """Strings → dense codes across chunks; sorted() renumbers them in string order."""
+
+    def __init__(self):
+        self.values = pd.Index([], dtype=object)
+
+    def encode(self, column: pd.Series) -> np.ndarray:
+        local, uniques = pd.factorize(column.astype(str))
+        known = self.values.get_indexer(uniques)
+        new = known < 0
+        known[new] = np.arange(len(self.values), len(self.values) + int(new.sum()))
+        self.values = self.values.append(pd.Index(np.asarray(uniques)[new], dtype=object))
+        return known[local].astype(np.int64)
+
+    def sorted(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        values = self.values.to_numpy(dtype=object)
+        order = np.argsort(values.astype(str), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank[codes] if len(codes) else codes, values[order]
+
+
+def purchases_from_chunks(chunks) -> Purchases:
+    """The lines the recommender reads, coded a chunk at a time: ten million lines as Python
+    strings would take gigabytes, their codes a few hundred megabytes. Order ids are only ever
+    compared, so they are hashed (64 bits: a clash among ten million orders has odds of about
+    one in 400,000) rather than kept.
+
+    A line without a product code says nothing and is left out; a line whose order has no
+    customer (the identity step could not place it) cannot be recommended to, but its order
+    still says which products go together (anonymous_*, as product_pairs counts it); a missing
+    category is 'unknown', as in dim_products."""
+    customer_codes, product_codes, category_codes = _Codes(), _Codes(), _Codes()
+    parts = []
+    for frame in chunks:
+        missing = set(LINE_COLUMNS) - set(frame.columns)
+        if missing:
+            raise ValueError(f"purchase lines lack column(s) {sorted(missing)}")
+        lines = frame.loc[frame["merchant_code"].notna()]
+        known = lines["customer_id"].notna().to_numpy()
+        customer = np.full(len(lines), -1, dtype=np.int64)
+        customer[known] = customer_codes.encode(lines["customer_id"][known])
+        parts.append(
+            (
+                customer,
+                product_codes.encode(lines["merchant_code"]),
+                pd.util.hash_array(lines["order_id"].astype(str).to_numpy(dtype=object)).view(
+                    np.int64
+                ),
+                category_codes.encode(lines["category_name"].fillna("unknown")),
+                pd.to_datetime(lines["created_date"])
+                .to_numpy(dtype="datetime64[D]")
+                .astype(np.int64),
+            )
+        )
+    customer, product, order, category, day = (
+        np.concatenate([part[i] for part in parts]) if parts else np.zeros(0, dtype=np.int64)
+        for i in range(5)
     )
-    day = pd.to_datetime(lines["created_date"]).to_numpy(dtype="datetime64[D]").astype(np.int64)
+    known = customer >= 0
+    customer[known], customers = customer_codes.sorted(customer[known])
+    product, products = product_codes.sorted(product)
+    category, categories = category_codes.sorted(category)
+    _, order = np.unique(order, return_inverse=True)
+    order = order.astype(np.int64).ravel()
     product_category = np.zeros(len(products), dtype=np.int64)
     by_product = np.lexsort((category, product))
     product_category[product[by_product]] = category[by_product]  # as dim_products gives it
     anonymous = _distinct(order[~known], product[~known], day[~known])
     # one row per customer, order and product; sorted so that sums and ties never depend on the
     # order the warehouse returned the lines in
-    customer, product, order, day = customer, product[known], order[known], day[known]
+    customer, product, order, day = customer[known], product[known], order[known], day[known]
     sort = np.lexsort((day, order, product, customer))
     customer, product, order, day = (a[sort] for a in (customer, product, order, day))
     keep = np.ones(len(customer), dtype=bool)
     if len(customer):
         keep[1:] = (np.diff(customer) != 0) | (np.diff(product) != 0) | (np.diff(order) != 0)
     return Purchases(
-        customers=np.asarray(customers, dtype=object),
-        products=np.asarray(products, dtype=object),
-        categories=np.asarray(categories, dtype=object),
+        customers=customers,
+        products=products,
+        categories=categories,
         product_category=product_category,
-        customer=customer[keep].astype(np.int64),
-        product=product[keep].astype(np.int64),
-        order=order[keep].astype(np.int64),
+        customer=customer[keep],
+        product=product[keep],
+        order=order[keep],
         day=day[keep],
         anonymous_order=anonymous[0],
         anonymous_product=anonymous[1],

@@ -53,9 +53,13 @@ class NightResult:
 
 
 def run(
-    raw_lines: pd.DataFrame, products: pd.DataFrame, as_of: dt.date, settings: CrossSellSettings
+    raw_lines: pd.DataFrame | Purchases,
+    products: pd.DataFrame,
+    as_of: dt.date,
+    settings: CrossSellSettings,
 ) -> NightResult:
-    lines = purchase_lines(raw_lines)
+    """`raw_lines`: the purchase lines as a frame, or already coded (purchases_from_chunks)."""
+    lines = raw_lines if isinstance(raw_lines, Purchases) else purchase_lines(raw_lines)
     notes: list[str] = []
     windows = _windows(lines, as_of, settings)
     scored = {name: _evaluate(lines, split, settings) for name, split in windows.items()}

@@ -14,6 +14,7 @@ from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 from dagster_project.defs.transform.project import dbt_project_vars
 from predictions import customer_value, occasions, tables, validation
 from recommendations import nightly, rankers
+from recommendations.history import purchases_from_chunks
 
 PURCHASE_DAYS = dg.AssetKey(["marts", "customer_purchase_days"])
 MODELS_FITTED_CHECK = "clv_models_fitted"
@@ -252,12 +253,10 @@ def cross_sell_recommendations(
             pair_min_count=int(dbt_vars["cross_sell_min_pair_count"]),
         ),
     )
-    result = nightly.run(
-        warehouse.read_frame(PURCHASE_LINES_SQL),
-        warehouse.read_frame(PRODUCTS_SQL),
-        as_of,
-        settings,
-    )
+    # read a million lines at a time and coded as they come: the whole history as strings
+    # would hold gigabytes at a million customers
+    lines = purchases_from_chunks(warehouse.read_chunks(PURCHASE_LINES_SQL))
+    result = nightly.run(lines, warehouse.read_frame(PRODUCTS_SQL), as_of, settings)
     for note in result.notes:
         context.log.warning(note)
     warehouse.write_table(tables.table("cross_sell_evaluation"), result.evaluation)

@@ -79,6 +79,38 @@ class Warehouse(dg.ConfigurableResource):
             columns = [d.name for d in cur.description]
             return pd.DataFrame(cur.fetchall(), columns=columns)
 
+    def read_chunks(self, sql: str, rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
+        """A query's result a chunk of about `rows` rows at a time, for results too large to
+        hold whole as Python objects (ten million purchase lines)."""
+        settings = self.settings()
+        if settings.dbt_target == "duckdb":
+            with self.connect(read_only=True) as con:
+                result = con.execute(sql)
+                first = True
+                while True:
+                    # DuckDB hands rows out in vectors of 2,048; an empty first chunk still
+                    # carries the columns
+                    chunk = result.fetch_df_chunk(max(1, rows // 2048))
+                    if chunk.empty and not first:
+                        return
+                    yield chunk
+                    if chunk.empty:
+                        return
+                    first = False
+            return
+        # a named cursor: PostgreSQL sends the rows as they are fetched, not all at once
+        with (
+            closing(psycopg2.connect(settings.postgres_dsn)) as conn,
+            conn.cursor(name="fugou_chunks") as cur,
+        ):
+            cur.execute(sql)
+            while True:
+                fetched = cur.fetchmany(rows)
+                columns = [d.name for d in cur.description]
+                yield pd.DataFrame(fetched, columns=columns)
+                if len(fetched) < rows:
+                    return
+
     def write_table(self, spec: TableSpec, frame: pd.DataFrame) -> int:
         """Replace the table's rows (or those sharing `spec.replace_rows_by` values with the
         frame) by the frame, in one transaction: a failed write leaves the old rows. The table is
