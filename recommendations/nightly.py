@@ -109,9 +109,28 @@ def run(
             for segment, choice in choices.items()
         ]
     )
-    return NightResult(next_products, pd.DataFrame(evaluation_rows), selection, notes)
+    evaluation_frame = pd.DataFrame(evaluation_rows, columns=EVALUATION_COLUMNS)
+    return NightResult(next_products, evaluation_frame, selection, notes)
 
 
+# the columns of cross_sell_evaluation, also when a short history evaluates nothing
+EVALUATION_COLUMNS = (
+    "as_of_date",
+    "evaluation_window",
+    "split_date",
+    "window_end_date",
+    "segment",
+    "method",
+    "top_k",
+    "evaluated_customer_count",
+    "hit_customer_count",
+    "hit_rate",
+    "precision_at_k",
+    "recall_at_k",
+    "ndcg_at_k",
+    "catalogue_coverage",
+    "p_value_vs_popularity",
+)
 _SELECTION_KEYS = (
     "chosen_method",
     "selected_on",

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from predictions import tables
 from recommendations import nightly, rankers
 from tests.recommendations.baskets import AS_OF, lines, products_of, two_taste_shop
 
@@ -55,6 +56,13 @@ def test_a_month_of_history_gets_the_cold_start_rule_with_a_reason():
     frame = two_taste_shop(seed=14, days=40)
     result = run(frame)
     assert result.evaluation.empty
+    # the tables keep their declared columns when there is nothing to evaluate
+    for name, frame in (
+        ("cross_sell_evaluation", result.evaluation),
+        ("cross_sell_model_selection", result.selection),
+        ("customer_next_products", result.next_products),
+    ):
+        tables.table(name).conform(frame)
     assert set(result.selection["chosen_method"]) == {"category_popularity"}
     assert set(result.selection["selected_on"]) == {"not_evaluated"}
     assert any("too short" in note for note in result.notes)
@@ -81,6 +89,13 @@ def test_a_shop_with_no_purchases_writes_empty_tables():
     )
     assert result.next_products.empty
     assert result.evaluation.empty
+    # the tables keep their declared columns when there is nothing to evaluate
+    for name, frame in (
+        ("cross_sell_evaluation", result.evaluation),
+        ("cross_sell_model_selection", result.selection),
+        ("customer_next_products", result.next_products),
+    ):
+        tables.table(name).conform(frame)
     assert set(result.selection["chosen_method"]) == {"category_popularity"}
 
 
