@@ -99,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        print(f"warehouse {settings.warehouse} as of {settings.as_of}")
+        # the day the last build described (its run's partition), not today's date
+        as_of = _built_as_of(con) or settings.as_of
+        print(f"warehouse {settings.warehouse} as of {as_of}")
         _repurchase(con)
         for schema, table in TABLES:
             if not _has(con, schema, table):
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {schema}.{table:<22} {rows:>10,} rows")
         _segments(con)
         _kpis(con)
-        _models(con, settings)
+        _models(con, settings, as_of)
         _loyalty(con)
         _churn(con, settings)
         _tonight(con)
@@ -189,11 +191,19 @@ def _kpis(con) -> None:
         )
 
 
-def _models(con, settings) -> None:
+def _built_as_of(con):
+    """The as-of day of the last build: customer_rfm is rebuilt whole, for one day, each run."""
+    row = _one(
+        con, "select max(as_of_date) from marts.customer_rfm", table=("marts", "customer_rfm")
+    )
+    return row[0] if row else None
+
+
+def _models(con, settings, as_of) -> None:
     fit = _one(
         con,
         "select r, alpha, a, b, p, q, gamma from marts.clv_model_params where as_of_date = ?",
-        [settings.as_of],
+        [as_of],
         table=("marts", "clv_model_params"),
     )
     if fit is not None:

@@ -18,7 +18,6 @@ products where the catalogue has them, and says which were personalised and whic
 
 from __future__ import annotations
 
-import os
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import pandas as pd
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from ingestion.machine import duckdb_memory_limit
 from recommendations.history import History, day_number
 
 METHODS = ("popularity", "category_popularity", "pairs", "item_knn", "als")
@@ -227,7 +227,7 @@ def _pair_neighbours(history: History, settings: RankerSettings) -> sparse.csr_m
             config={
                 # the customers' own A-then-B join grows with their purchase days squared:
                 # held to the warehouse's cap, it spills instead of taking the machine
-                "memory_limit": os.environ.get("FUGOU_DUCKDB_MEMORY_LIMIT", "2GB"),
+                "memory_limit": duckdb_memory_limit(),
                 "temp_directory": spill,
             }
         )

@@ -18,5 +18,9 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 export DO_NOT_TRACK=1
 export GX_ANALYTICS_ENABLED=false
 export PYTHONDONTWRITEBYTECODE=1
+# DuckDB's cap for dbt and the loader's joins: a quarter of this machine's memory unless set
+# (ingestion/machine.py; standard library only, so the system Python can say it before setup)
+FUGOU_DUCKDB_MEMORY_LIMIT="${FUGOU_DUCKDB_MEMORY_LIMIT:-$(python3 "$FUGOU_ROOT/ingestion/machine.py" 2>/dev/null || echo 2GB)}"
+export FUGOU_DUCKDB_MEMORY_LIMIT
 VENV="$FUGOU_ROOT/.venv"
 export PATH="$VENV/bin:$PATH"

@@ -79,3 +79,42 @@ def test_the_readme_names_every_asset_group():
     readme = (PROJECT_ROOT / "README.md").read_text()
     (listed,) = [line for line in readme.splitlines() if "the asset graph (groups" in line]
     assert {g.strip("` ") for g in listed.split("(groups")[1].split(")")[0].split(",")} == groups
+
+
+def test_every_nightly_asset_is_partitioned_by_the_beijing_day():
+    """The as-of day is the run's partition: one reading for every step, dbt and Python alike."""
+    from dagster_project.defs.shared.nights import NIGHTS
+
+    job = defs.resolve_job_def("nightly")
+    graph = defs.resolve_asset_graph()
+    materialized = [key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable]
+    assert len(materialized) > 100
+    unpartitioned = sorted(
+        key.to_user_string() for key in materialized if graph.get(key).partitions_def != NIGHTS
+    )
+    assert unpartitioned == []
+    assert job.partitions_def == NIGHTS
+    assert NIGHTS.timezone == "Asia/Shanghai"
+
+
+def test_the_schedule_builds_the_day_that_has_just_ended():
+    """At 02:00 Beijing time on 12-07 the run is for 12-06, so tonight's actions (sent the
+    morning after the as-of day) go out on the morning of 12-07, not a day later."""
+    import datetime as dt
+
+    from ingestion.settings import SHOP_TZ
+
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    tick = dt.datetime(2026, 12, 7, 2, 0, tzinfo=SHOP_TZ)
+    with dg.build_schedule_context(
+        scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+    ) as context:
+        (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2026-12-06"
+    # 18:00 UTC on 12-06 is 02:00 on 12-07 in Beijing: the same night
+    utc_tick = dt.datetime(2026, 12, 6, 18, 0, tzinfo=dt.UTC)
+    with dg.build_schedule_context(
+        scheduled_execution_time=utc_tick, repository_def=defs.get_repository_def()
+    ) as context:
+        (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2026-12-06"

@@ -23,7 +23,7 @@ def _night(tmp_path, monkeypatch, rows, as_of: str):
     monkeypatch.setenv("FUGOU_AS_OF", as_of)
     monkeypatch.delenv("FUGOU_GROUND_TRUTH", raising=False)
     result = defs.resolve_job_def("nightly").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, partition_key=as_of
     )
     failed = [e.step_key for e in result.all_events if e.is_step_failure]
     assert result.success, failed

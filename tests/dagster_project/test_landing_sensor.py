@@ -49,3 +49,21 @@ def test_the_sensor_is_part_of_the_code_location_and_runs_the_nightly_job():
     sensor = defs.resolve_sensor_def("landing_folder_sensor")
     assert sensor.job_name == "nightly"
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_a_landing_run_builds_today_so_far(tmp_path, monkeypatch):
+    """A run started by files landing during the day is for today's partition (Beijing)."""
+    import datetime as dt
+
+    from dagster_project.defs.orchestration import sensors
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    monkeypatch.setenv("FUGOU_LANDING_DIR", str(landing))
+    monkeypatch.setattr(sensors, "today_in_shop_tz", lambda: dt.date(2026, 12, 7))
+    _, cursor = _tick(None)
+    (landing / "ExportOrderList202612071030.csv").write_text("new")
+    _, cursor = _tick(cursor)
+    request, _ = _tick(cursor)
+    assert isinstance(request, dg.RunRequest)
+    assert request.partition_key == "2026-12-07"

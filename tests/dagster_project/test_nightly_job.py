@@ -3,6 +3,7 @@ second night on the same files has nothing new and skips the build, and a rebuil
 changes nothing."""
 
 import datetime as dt
+import os
 import re
 
 import dagster as dg
@@ -55,9 +56,13 @@ MART_TABLES = [
 
 
 def _run_nightly(instance: dg.DagsterInstance, rebuild: bool = False) -> dg.ExecuteInProcessResult:
+    """The nightly job for the day FUGOU_AS_OF names, as the nightly command launches it."""
     job = defs.resolve_job_def("nightly")
     return job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config(rebuild)
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config(rebuild),
+        partition_key=os.environ["FUGOU_AS_OF"],
     )
 
 

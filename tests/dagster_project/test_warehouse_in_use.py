@@ -65,6 +65,7 @@ def test_a_missing_landing_folder_fails_the_load_in_one_sentence_and_makes_no_fi
         [raw_tables],
         resources={"warehouse": Warehouse()},
         raise_on_error=False,
+        partition_key="2026-10-31",
     )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]

@@ -213,6 +213,7 @@ def _materialize_on(target: str, warehouse, assets) -> None:
             assets,
             resources={"warehouse": Warehouse()},
             instance=dg.DagsterInstance.ephemeral(),
+            partition_key=AS_OF,
         )
         assert result.success
 

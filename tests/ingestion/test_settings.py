@@ -65,3 +65,44 @@ def test_the_check_command_says_what_is_wrong_in_one_line(tmp_path, monkeypatch,
     out = capsys.readouterr().out
     assert out.startswith("settings OK") and "(1 files)" in out and "k" * 40 not in out
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_duckdb_gets_a_quarter_of_the_machine_unless_told():
+    """A 16 GB laptop is not held to a 4 GB machine's cap; a small machine keeps 1 GB."""
+    from ingestion.machine import default_duckdb_memory_limit, duckdb_memory_limit
+
+    gib = 1024**3
+    assert default_duckdb_memory_limit(16 * gib) == "4GB"
+    assert default_duckdb_memory_limit(24 * gib) == "6GB"
+    assert default_duckdb_memory_limit(4 * gib) == "1GB"
+    assert default_duckdb_memory_limit(2 * gib) == "1GB"
+    assert duckdb_memory_limit({"FUGOU_DUCKDB_MEMORY_LIMIT": "3GB"}) == "3GB"
+    assert duckdb_memory_limit({}) == default_duckdb_memory_limit()
+
+
+def test_the_scripts_export_the_machines_cap(tmp_path):
+    """scripts/env.sh runs ingestion/machine.py with the system Python, before any venv."""
+    import os
+    import subprocess
+
+    from ingestion.machine import default_duckdb_memory_limit
+    from ingestion.settings import PROJECT_ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "FUGOU_DUCKDB_MEMORY_LIMIT"}
+    said = subprocess.run(
+        ["bash", "-c", f"source {PROJECT_ROOT}/scripts/env.sh && echo $FUGOU_DUCKDB_MEMORY_LIMIT"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert said == default_duckdb_memory_limit()
+    env["FUGOU_DUCKDB_MEMORY_LIMIT"] = "3GB"
+    said = subprocess.run(
+        ["bash", "-c", f"source {PROJECT_ROOT}/scripts/env.sh && echo $FUGOU_DUCKDB_MEMORY_LIMIT"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert said == "3GB"

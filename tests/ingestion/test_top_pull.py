@@ -264,6 +264,7 @@ def test_a_top_outage_is_a_warning_and_the_exports_still_load(fake_top, tmp_path
         [top_api_increments, raw_tables],
         resources={"warehouse": Warehouse()},
         instance=dg.DagsterInstance.ephemeral(),
+        partition_key="2017-05-31",
     )
     assert result.success
     (check,) = result.get_asset_check_evaluations()

@@ -10,6 +10,7 @@ from activation.outbox import (
     write_outbox,
 )
 from activation.webhook import deliver
+from dagster_project.defs.shared.nights import NIGHTS, ONE_DAY_PER_RUN
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 
 QUEUE = dg.AssetKey(["marts", "activation_queue"])
@@ -65,6 +66,8 @@ order by queue.send_key
 
 
 @dg.asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     key=OUTBOX,
     deps=[QUEUE, HISTORY],
     group_name="activation",

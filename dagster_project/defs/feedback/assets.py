@@ -5,6 +5,7 @@ the activation step, whose churn reasons and feedback topics read the matches.""
 
 import dagster as dg
 
+from dagster_project.defs.shared.nights import NIGHTS, ONE_DAY_PER_RUN
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 from feedback import topics
 from predictions import tables
@@ -14,6 +15,8 @@ FEEDBACK_KEYWORDS = dg.AssetKey(["reference", "feedback_keywords"])
 
 
 @dg.asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     key=["marts", "feedback_text_keywords"],
     deps=[FEEDBACK_TEXTS, FEEDBACK_KEYWORDS],
     group_name="feedback",

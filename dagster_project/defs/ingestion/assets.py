@@ -9,6 +9,7 @@ from dagster_project.defs.shared.build_inputs import (
     build_fingerprint,
     unchanged_since,
 )
+from dagster_project.defs.shared.nights import NIGHTS, ONE_DAY_PER_RUN
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
 from ingestion.identity_rules import RULE_TABLES
 from ingestion.loader import LoadProgress, LoadReport, load_landing
@@ -36,6 +37,8 @@ TOP_PULL_CHECK = "top_pull_succeeded"
 
 
 @dg.asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     key=["landing", "top_api_increments"],
     group_name="ingestion",
     kinds={"python"},
@@ -96,6 +99,8 @@ class LoadConfig(dg.Config):
 
 
 @dg.multi_asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     specs=[
         dg.AssetSpec(
             ["raw", table],

@@ -5,6 +5,7 @@ compares the landing folder's listing (names, sizes, modification times) with th
 started a run, and asks for a run only once a changed listing has held still for one tick, so a
 file still being copied is not loaded half-written. On its first tick it takes what is already
 there as the baseline: the nightly run loads that, and the loader's ledger skips what is loaded.
+Its run builds today (the partition of the Beijing day it starts on) with what has landed so far.
 """
 
 import hashlib
@@ -14,7 +15,7 @@ import dagster as dg
 
 from dagster_project.defs.orchestration.jobs import nightly_job
 from ingestion.loader import landed_files
-from ingestion.settings import landing_dir
+from ingestion.settings import landing_dir, today_in_shop_tz
 
 
 def landing_fingerprint() -> tuple[str, int]:
@@ -46,4 +47,8 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext):
         context.update_cursor(json.dumps({"started": state["started"], "pending": current}))
         return dg.SkipReason("new files seen; waiting one tick for them to finish copying")
     context.update_cursor(json.dumps({"started": current, "pending": None}))
-    return dg.RunRequest(run_key=current, tags={"fugou/trigger": "landing_folder"})
+    return dg.RunRequest(
+        run_key=current,
+        partition_key=today_in_shop_tz().isoformat(),
+        tags={"fugou/trigger": "landing_folder"},
+    )

@@ -10,6 +10,7 @@ import base64
 import dagster as dg
 import pandas as pd
 
+from dagster_project.defs.shared.nights import NIGHTS, ONE_DAY_PER_RUN
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 from dagster_project.defs.transform.project import dbt_project_vars
 from predictions import customer_value, occasions, tables, validation
@@ -41,6 +42,8 @@ class HoldoutConfig(dg.Config):
 
 
 @dg.multi_asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     specs=[
         dg.AssetSpec(
             ["marts", "clv_model_params"],
@@ -130,6 +133,8 @@ def customer_value_predictions(
 
 
 @dg.asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     key=["marts", "clv_holdout_validation"],
     deps=[PURCHASE_DAYS],
     group_name="predictions",
@@ -201,6 +206,8 @@ class CrossSellConfig(dg.Config):
 
 
 @dg.multi_asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     specs=[
         dg.AssetSpec(
             ["marts", "cross_sell_evaluation"],

@@ -10,6 +10,7 @@ import duckdb
 import psycopg2
 
 from dagster_project.defs.shared.build_inputs import FINGERPRINT_METADATA, built_in_run
+from dagster_project.defs.shared.nights import NIGHTS, ONE_DAY_PER_RUN
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse
 from dagster_project.defs.transform.assets import TRANSLATOR
 from dagster_project.defs.transform.project import MANIFEST_PATH
@@ -38,6 +39,8 @@ MARTS = published_marts()
 
 
 @dg.asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     key=["published", "bi_marts"],
     deps=[dg.AssetKey(["marts", t]) for t in MARTS],
     group_name="publishing",
@@ -118,6 +121,8 @@ def dashboard_sources() -> list[dg.AssetKey]:
 
 
 @dg.asset(
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
     key=["published", "dashboard"],
     deps=[bi_marts, *dashboard_sources()],
     group_name="publishing",

@@ -21,7 +21,9 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import psycopg2
+from pydantic import PrivateAttr
 
+from dagster_project.defs.shared.nights import partition_day
 from ingestion.personal_data import masked_frame
 from ingestion.settings import Settings, load_settings, shop_day
 from ingestion.warehouse import WarehouseInUseError
@@ -31,16 +33,31 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 
 
 class Warehouse(dg.ConfigurableResource):
-    """Connections to the warehouse file named by FUGOU_WAREHOUSE."""
+    """Connections to the warehouse file named by FUGOU_WAREHOUSE.
+
+    The settings are read from the environment once, when a run sets the resource up, and every
+    step of the run uses that one reading (a step reading the environment for itself could
+    see a different warehouse or target than the step before it)."""
+
+    _settings: Settings | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._settings = load_settings()
 
     def settings(self) -> Settings:
-        return load_settings()
+        if self._settings is None:  # outside a run: a sensor, a script, a test
+            self._settings = load_settings()
+        return self._settings
 
     def as_of(self, context: dg.OpExecutionContext | dg.AssetCheckExecutionContext) -> dt.date:
-        """The day this run describes, the same for each of its steps: FUGOU_AS_OF where set,
-        else the day the run started in Asia/Shanghai. (Each step working out "today" for
-        itself let a run that crossed midnight build the marts for one day and fit the
-        predictions for the next.)"""
+        """The day this run describes, the same for each of its steps: the run's partition (the
+        nightly assets are partitioned by day, see nights.py). A run of unpartitioned assets
+        takes FUGOU_AS_OF where set, else the day the run started in Asia/Shanghai (each step
+        working out "today" for itself let a run that crossed midnight build the marts for one
+        day and fit the predictions for the next)."""
+        day = partition_day(context.run)
+        if day is not None:
+            return day
         settings = self.settings()
         if settings.as_of_explicit:
             return settings.as_of

@@ -14,12 +14,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from dagster_project.defs.shared.nights import NIGHTS, ONE_DAY_PER_RUN
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
-from dagster_project.defs.transform.project import (
-    MANIFEST_PATH,
-    NIGHTLY_EXCLUDES,
-    fugou_dbt_project,
-)
+from dagster_project.defs.transform.project import MANIFEST_PATH, NIGHTLY_EXCLUDES
 from ingestion.personal_data import masked_record
 
 
@@ -75,6 +72,8 @@ ACTIVATION = "tag:activation"
     exclude=ACTIVATION,
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
 )
 def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     yield from _build(context, dbt, warehouse)
@@ -86,6 +85,8 @@ def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     name="fugou_activation_models",
     dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
+    partitions_def=NIGHTS,
+    backfill_policy=ONE_DAY_PER_RUN,
 )
 def fugou_activation_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
@@ -106,10 +107,13 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         ],
         context=context,
         raise_on_error=False,
-        # One folder per target, kept between runs, so dbt parses only what changed since the
-        # last run (a full parse is 12 s) when day and target are the same; dagster-dbt's default
-        # folder per run parsed everything and left 18 MB behind each time.
-        target_path=fugou_dbt_project.project_dir / "target" / f"nightly-{settings.dbt_target}",
+        # One folder per warehouse and target, kept between runs, so dbt parses only what
+        # changed since the last run (a full parse is 12 s) when day and target are the same;
+        # dagster-dbt's default folder per run parsed everything and left 18 MB behind each
+        # time. Beside the warehouse, like its Dagster home: two warehouses built at once (the
+        # demo and a bench, or parallel tests) never share dbt's parse state.
+        target_path=settings.warehouse.with_name(f"{settings.warehouse.stem}.dbt")
+        / f"nightly-{settings.dbt_target}",
     )
     # dbt writes the DuckDB file from its own process: read row counts only once it has exited.
     events = list(invocation.stream())
