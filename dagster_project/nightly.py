@@ -24,8 +24,12 @@ def nightly_job() -> dg.JobDefinition:
     return defs.resolve_job_def(JOB)
 
 
-def run_config(rebuild: bool) -> dict:
-    return {"ops": {"raw_tables": {"config": {"rebuild": rebuild}}}}
+DBT_STEPS = ("fugou_dbt_models", "fugou_activation_models")
+
+
+def run_config(rebuild: bool, full_refresh: bool = False) -> dict:
+    dbt = {step: {"config": {"full_refresh": full_refresh}} for step in DBT_STEPS}
+    return {"ops": {"raw_tables": {"config": {"rebuild": rebuild or full_refresh}}, **dbt}}
 
 
 def run_tags(day: str, trigger: str = "command") -> dict[str, str]:
@@ -50,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="build everything even when nothing is new (after a model was rebuilt by hand)",
     )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from all of history (dbt --full-refresh); the "
+        "history models keep their rows",
+    )
     args = parser.parse_args(argv)
 
     from ingestion.settings import SettingsError, load_settings
@@ -63,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         result = dg.execute_job(
             dg.reconstructable(nightly_job),
             instance=instance,
-            run_config=run_config(args.rebuild),
+            run_config=run_config(args.rebuild, args.full_refresh),
             tags=run_tags(day.isoformat()),
         )
     return 0 if result.success else 1

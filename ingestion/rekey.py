@@ -331,6 +331,8 @@ def _build_models(warehouse: Path, as_of: dt.date) -> None:
             [
                 str(Path(sys.executable).with_name("dbt")),
                 "build",
+                # the incremental models hold old pseudonyms in rows no new file touches
+                "--full-refresh",
                 "--project-dir",
                 str(PROJECT_ROOT / "dbt_project"),
                 "--profiles-dir",

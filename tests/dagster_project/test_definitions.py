@@ -118,3 +118,33 @@ def test_the_schedule_builds_the_day_that_has_just_ended():
     ) as context:
         (request,) = schedule.evaluate_tick(context).run_requests
     assert request.partition_key == "2026-12-06"
+
+
+def test_a_dbt_step_rebuilds_in_full_when_asked_or_when_its_code_changed():
+    """Incremental models keep rows written by older code: a new dbt digest (an upgrade, an
+    edited model) or the run config's full_refresh rebuilds them once from all of history."""
+    from types import SimpleNamespace
+
+    from dagster_project.defs.transform.assets import (
+        CODE_METADATA,
+        DbtBuildConfig,
+        _full_refresh_reason,
+        dbt_code_digest,
+    )
+
+    key = dg.AssetKey(["intermediate", "int_order_observations"])
+    instance = dg.DagsterInstance.ephemeral()
+    context = SimpleNamespace(selected_asset_keys={key}, instance=instance)
+    digest = dbt_code_digest()
+    assert len(digest) == 64 and digest == dbt_code_digest()
+    # never built: dbt builds incremental models in full by itself
+    assert _full_refresh_reason(context, DbtBuildConfig(), digest) is None
+    assert "run config" in _full_refresh_reason(context, DbtBuildConfig(full_refresh=True), digest)
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(key, metadata={CODE_METADATA: digest})
+    )
+    assert _full_refresh_reason(context, DbtBuildConfig(), digest) is None
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(key, metadata={CODE_METADATA: "an older project"})
+    )
+    assert "code changed" in _full_refresh_reason(context, DbtBuildConfig(), digest)

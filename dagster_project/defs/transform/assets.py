@@ -1,5 +1,6 @@
 """dbt models as Dagster assets: staging → intermediate → marts, with dbt tests as asset checks."""
 
+import hashlib
 import json
 from collections.abc import Mapping
 from contextlib import nullcontext
@@ -16,7 +17,11 @@ from dagster_dbt import (
 
 from dagster_project.defs.shared.nights import NIGHTS, ONE_DAY_PER_RUN
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
-from dagster_project.defs.transform.project import MANIFEST_PATH, NIGHTLY_EXCLUDES
+from dagster_project.defs.transform.project import (
+    MANIFEST_PATH,
+    NIGHTLY_EXCLUDES,
+    fugou_dbt_project,
+)
 from ingestion.personal_data import masked_record
 
 
@@ -65,6 +70,54 @@ TRANSLATOR = FugouTranslator(
 # Activation (audiences, queue) reads the predictions, which Python writes after the models
 # they fit on: its models build in a second dbt step.
 ACTIVATION = "tag:activation"
+# Where a build records the digest of the dbt code it ran (on every model it materialises).
+CODE_METADATA = "dbt_code_digest"
+
+
+class DbtBuildConfig(dg.Config):
+    """Launchpad settings of a dbt step."""
+
+    # Rebuild the incremental models from all of history (`dbt build --full-refresh`); the
+    # history models (contact history, audiences, identity changes) are never rebuilt
+    # (full_refresh=false). A step whose dbt code changed since its last build does this itself.
+    full_refresh: bool = False
+
+
+def dbt_code_digest() -> str:
+    """SHA-256 over the dbt project's own files: a change to any model, macro, seed or var can
+    change what an incremental model would have written for its old rows."""
+    root = fugou_dbt_project.project_dir
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if path.is_file() and parts[0] in DBT_CODE_FOLDERS | {"dbt_project.yml"}:
+            digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+DBT_CODE_FOLDERS = {"models", "macros", "seeds", "snapshots"}
+
+
+def _full_refresh_reason(
+    context: dg.AssetExecutionContext, config: DbtBuildConfig, digest: str
+) -> str | None:
+    """Why this build rebuilds its incremental models in full, or None."""
+    if config.full_refresh:
+        return "full_refresh was asked for in the run config"
+    keys = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
+    for key in keys:
+        event = context.instance.get_latest_materialization_event(key)
+        if event is None or event.asset_materialization is None:
+            continue
+        recorded = event.asset_materialization.metadata.get(CODE_METADATA)
+        recorded = getattr(recorded, "value", recorded)
+        if recorded != digest:
+            return (
+                "the dbt code changed since the last build (an upgrade or an edited model): its "
+                "incremental models are rebuilt from all of history once"
+            )
+        return None
+    return None  # never built: dbt builds its incremental models in full anyway
 
 
 @dbt_assets(
@@ -75,8 +128,13 @@ ACTIVATION = "tag:activation"
     partitions_def=NIGHTS,
     backfill_policy=ONE_DAY_PER_RUN,
 )
-def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    yield from _build(context, dbt, warehouse)
+def fugou_dbt_models(
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+):
+    yield from _build(context, config, dbt, warehouse)
 
 
 @dbt_assets(
@@ -89,21 +147,34 @@ def fugou_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     backfill_policy=ONE_DAY_PER_RUN,
 )
 def fugou_activation_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
 ):
-    yield from _build(context, dbt, warehouse)
+    yield from _build(context, config, dbt, warehouse)
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+def _build(
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+):
     """`dbt build` of the step's selection for the run's day, with row counts and previews on
     each model and the failing rows of a failing test."""
     settings = warehouse.settings()
+    digest = dbt_code_digest()
+    reason = _full_refresh_reason(context, config, digest)
+    if reason:
+        context.log.info(f"dbt build --full-refresh: {reason}")
     invocation = dbt.cli(
         [
             "build",
             *NIGHTLY_EXCLUDES,
             "--vars",
             json.dumps({"as_of": warehouse.as_of(context).isoformat()}),
+            *(["--full-refresh"] if reason else []),
         ],
         context=context,
         raise_on_error=False,
@@ -121,11 +192,12 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     failing_sql = _failing_test_sql(invocation) if describe else {}
     with warehouse.connect(read_only=True) if describe else nullcontext() as con:
         for event in events:
-            if describe and isinstance(event, dg.Output):
-                schema, table = context.asset_key_for_output(event.output_name).path[-2:]
-                event = event.with_metadata(
-                    {**event.metadata, **table_metadata(con, schema, table)}
-                )
+            if isinstance(event, dg.Output):
+                metadata = {**event.metadata, CODE_METADATA: digest}
+                if describe:
+                    schema, table = context.asset_key_for_output(event.output_name).path[-2:]
+                    metadata |= table_metadata(con, schema, table)
+                event = event.with_metadata(metadata)
             if isinstance(event, dg.AssetCheckResult) and not event.passed:
                 event = _explained(context, event, con, failing_sql)
             yield event

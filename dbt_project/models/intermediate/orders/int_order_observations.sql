@@ -5,38 +5,22 @@
 
     int_orders_unioned chooses among them. They are a table of their own so that it can rank
     narrow rows and read the chosen ones back: ranking the whole union inside one query held it
-    twice (DuckDB materialises a CTE read twice) and ran out of memory at 1M customers. -#}
+    twice (DuckDB materialises a CTE read twice) and ran out of memory at 1M customers.
+
+    Incremental: a night recomputes the orders touched since the last build (any raw row of
+    theirs loaded since, macros/incremental/touched_orders.sql), from all their rows, and
+    replaces their observations. The ERP's observations are a projection of int_erp_orders,
+    which is rebuilt whole: those that differ from the stored ones touch their orders too, and
+    the post-hook drops stored ERP observations whose ERP order is gone or now fulfils another
+    order. `--full-refresh` (the nightly run's `full_refresh`) rebuilds everything. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    on_schema_change='fail',
+    post_hook="{{ drop_stale_erp_observations() }}",
+) }}
 with
-
-exported_orders as (
-
-    select * from {{ ref('stg_taobao__orders') }}
-
-),
-
-exported_lines as (
-
-    select * from {{ ref('stg_taobao__order_lines') }}
-
-),
-
-shipments as (
-
-    select * from {{ ref('stg_taobao__shipments') }}
-
-),
-
-api_trades as (
-
-    select * from {{ ref('stg_top__trades') }}
-
-),
-
-api_lines as (
-
-    select * from {{ ref('stg_top__trade_orders') }}
-
-),
 
 erp_orders as (
 
@@ -44,9 +28,113 @@ erp_orders as (
 
 ),
 
+-- What the shop's ERP knows of an order: its buyer for every order, and the state and money of
+-- orders no platform source has (offline sales, other platforms).
+erp_observations as (
+
+    select
+        'erp:' || erp_orders.erp_system || ':' || erp_orders.erp_order_no as observation_key,
+        erp_orders.order_id,
+        'erp' as source_system,
+        coalesce(erp_orders.channel, '{{ var("taobao_shop_channel") }}') as channel,
+        cast(null as {{ dbt.type_string() }}) as shop_id,
+        -- 客户网名 is a Taobao nick only on Taobao/Tmall orders (a Douyin nick is another namespace)
+        case
+            when coalesce(erp_orders.channel, '{{ var("taobao_shop_channel") }}') in ('taobao', 'tmall')
+                then erp_orders.buyer_nick
+        end as buyer_nick,
+        cast(null as {{ dbt.type_string() }}) as buyer_member_nickname,
+        cast(null as {{ dbt.type_string() }}) as buyer_open_uid,
+        erp_orders.erp_customer_no,
+        erp_orders.receiver_mobile_hmac,
+        erp_orders.receiver_mobile_kind,
+        cast(null as {{ dbt.type_string() }}) as alipay_account_hmac,
+        erp_orders.receiver_name_hmac,
+        erp_orders.order_status_text,
+        cast(null as {{ dbt.type_string() }}) as close_reason,
+        erp_orders.order_state,
+        cast(coalesce(erp_orders.paid_amount, 0) as decimal(18, 2)) as goods_amount,
+        cast(0 as decimal(18, 2)) as postage_amount,
+        cast(0 as decimal(18, 2)) as coupon_amount,
+        cast(coalesce(erp_orders.paid_amount, 0) as decimal(18, 2)) as buyer_paid_amount,
+        'order' as paid_amount_source,
+        erp_orders.refunded_amount as export_refund_amount,
+        erp_orders.receiver_province,
+        erp_orders.receiver_city,
+        cast(erp_orders.item_quantity as integer) as item_quantity,
+        false as is_mobile_order,
+        false as is_presale,
+        erp_orders.traded_at as created_at,
+        erp_orders.paid_at,
+        erp_orders.shipped_at,
+        cast(null as {{ dbt.type_timestamp() }}) as confirmed_at,
+        erp_orders.exported_at
+    from erp_orders
+
+),
+
+{% if is_incremental() %}
+{%- set stored_columns = adapter.get_columns_in_relation(this)
+    | map(attribute='name') | reject('equalto', 'built_through') | list %}
+-- ERP observations that are new or say something else than the stored ones
+erp_changed as (
+
+    select order_id from (
+        select {{ stored_columns | join(', ') }} from erp_observations
+        except
+        select {{ stored_columns | join(', ') }} from {{ this }} where source_system = 'erp'
+    ) as changed
+
+),
+
+touched_orders as (
+
+    {{ orders_loaded_since_last_build() }}
+    union
+    select order_id from erp_changed
+
+),
+{% endif %}
+
+exported_orders as (
+
+    select * from {{ ref('stg_taobao__orders') }}
+    {{ only_touched_orders() }}
+
+),
+
+exported_lines as (
+
+    select * from {{ ref('stg_taobao__order_lines') }}
+    {{ only_touched_orders() }}
+
+),
+
+shipments as (
+
+    select * from {{ ref('stg_taobao__shipments') }}
+    {{ only_touched_orders() }}
+
+),
+
+api_trades as (
+
+    select * from {{ ref('stg_top__trades') }}
+    {{ only_touched_orders() }}
+
+),
+
+api_lines as (
+
+    select * from {{ ref('stg_top__trade_orders') }}
+    {{ only_touched_orders() }}
+
+),
+
 douyin_lines as (
 
     select * from {{ ref('stg_douyin__order_lines') }}
+    {{ only_touched_orders() }}
 
 ),
 
@@ -86,6 +174,9 @@ api_refunds as (
         sum(refund_amount) as refund_amount
     from {{ ref('stg_top__refunds') }}
     where refund_state = 'succeeded'
+    {%- if is_incremental() %}
+        and order_id in (select order_id from touched_orders)
+    {%- endif %}
     group by order_id
 
 ),
@@ -314,48 +405,10 @@ from_douyin as (
 
 ),
 
--- What the shop's ERP knows of an order: its buyer for every order, and the state and money of
--- orders no platform source has (offline sales, other platforms).
 from_erp as (
 
-    select
-        'erp:' || erp_orders.erp_system || ':' || erp_orders.erp_order_no as observation_key,
-        erp_orders.order_id,
-        'erp' as source_system,
-        coalesce(erp_orders.channel, '{{ var("taobao_shop_channel") }}') as channel,
-        cast(null as {{ dbt.type_string() }}) as shop_id,
-        -- 客户网名 is a Taobao nick only on Taobao/Tmall orders (a Douyin nick is another namespace)
-        case
-            when coalesce(erp_orders.channel, '{{ var("taobao_shop_channel") }}') in ('taobao', 'tmall')
-                then erp_orders.buyer_nick
-        end as buyer_nick,
-        cast(null as {{ dbt.type_string() }}) as buyer_member_nickname,
-        cast(null as {{ dbt.type_string() }}) as buyer_open_uid,
-        erp_orders.erp_customer_no,
-        erp_orders.receiver_mobile_hmac,
-        erp_orders.receiver_mobile_kind,
-        cast(null as {{ dbt.type_string() }}) as alipay_account_hmac,
-        erp_orders.receiver_name_hmac,
-        erp_orders.order_status_text,
-        cast(null as {{ dbt.type_string() }}) as close_reason,
-        erp_orders.order_state,
-        cast(coalesce(erp_orders.paid_amount, 0) as decimal(18, 2)) as goods_amount,
-        cast(0 as decimal(18, 2)) as postage_amount,
-        cast(0 as decimal(18, 2)) as coupon_amount,
-        cast(coalesce(erp_orders.paid_amount, 0) as decimal(18, 2)) as buyer_paid_amount,
-        'order' as paid_amount_source,
-        erp_orders.refunded_amount as export_refund_amount,
-        erp_orders.receiver_province,
-        erp_orders.receiver_city,
-        cast(erp_orders.item_quantity as integer) as item_quantity,
-        false as is_mobile_order,
-        false as is_presale,
-        erp_orders.traded_at as created_at,
-        erp_orders.paid_at,
-        erp_orders.shipped_at,
-        cast(null as {{ dbt.type_timestamp() }}) as confirmed_at,
-        erp_orders.exported_at
-    from erp_orders
+    select * from erp_observations
+    {{ only_touched_orders() }}
 
 ),
 
@@ -373,4 +426,7 @@ observations as (
 
 )
 
-select * from observations
+select
+    observations.*,
+    {{ order_rows_loaded_through() }} as built_through
+from observations

@@ -15,10 +15,21 @@
 
     Observations are ranked on narrow rows and the chosen ones read back by key, so no step holds
     the whole wide union at once. The identifiers' max() keep their strings outside DuckDB's pool
-    (about 1.1 GB at 1M customers), so the model runs with half the profile's cap. -#}
+    (about 1.1 GB at 1M customers), so the model runs with half the profile's cap.
+
+    Incremental: a night chooses again for the orders whose observations were rewritten since
+    its last build (their `built_through` is later than its own), and drops orders that have no
+    observation left (an ERP order that now fulfils a platform order). -#}
 {{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    on_schema_change='fail',
     pre_hook="{{ shrink_memory_limit(0.5) }}",
-    post_hook="{{ restore_memory_limit() }}",
+    post_hook=[
+        "{{ restore_memory_limit() }}",
+        "{{ drop_orders_without_observations() }}",
+    ],
 ) }}
 {#- The platform's own record decides; the ERP only for orders it alone has. The key last makes
     the order total (an ERP can split one order into several ERP orders in one export). -#}
@@ -33,6 +44,15 @@ with
 observations as {{ not_materialized() }} (
 
     select * from {{ ref('int_order_observations') }}
+    {%- if is_incremental() %}
+    where order_id in (
+        select order_id from {{ ref('int_order_observations') }}
+        where built_through > (
+            select coalesce(max(built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+            from {{ this }}
+        )
+    )
+    {%- endif %}
 
 ),
 
@@ -120,7 +140,8 @@ final as (
         chosen.shipped_at,
         chosen.confirmed_at,
         chosen.exported_at,
-        cast(identifiers.observation_count as integer) as observation_count
+        cast(identifiers.observation_count as integer) as observation_count,
+        (select max(built_through) from {{ ref('int_order_observations') }}) as built_through
     from chosen
     inner join identifiers
         on chosen.order_id = identifiers.order_id

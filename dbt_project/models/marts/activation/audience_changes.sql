@@ -4,6 +4,7 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
+        full_refresh=false,
         unique_key='as_of_date',
         on_schema_change='fail',
     )

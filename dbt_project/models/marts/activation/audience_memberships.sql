@@ -13,6 +13,7 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
+        full_refresh=false,
         unique_key='audience_name',
         on_schema_change='fail',
         post_hook=[
