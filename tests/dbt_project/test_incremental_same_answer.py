@@ -325,9 +325,10 @@ def test_six_nights_of_late_data_build_the_same_marts_both_ways(tmp_path):
     assert found == [{}] * len(NIGHTS)
     # the incremental warehouse kept earlier nights' observations and replaced the touched ones;
     # the full one rewrote them all on the last night
-    stamps = "select count(distinct built_through) from intermediate.int_order_observations"
-    assert query(warehouses["incremental"], stamps)[0][0] >= 2
-    assert query(warehouses["full"], stamps) == [(1,)]
+    for model in ("int_order_observations", "int_orders_unioned", "int_order_lines_unioned"):
+        stamps = f"select count(distinct built_through) from intermediate.{model}"
+        assert query(warehouses["incremental"], stamps)[0][0] >= 2, model
+        assert query(warehouses["full"], stamps) == [(1,)], model
     # the nights did what they say: the late lines, the re-exported states, the late refund,
     # the merge
     i = warehouses["incremental"]

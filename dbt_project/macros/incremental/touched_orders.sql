@@ -71,3 +71,16 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- The post-hook of int_order_lines_unioned: ERP lines of an order that has no observation left
+    (an ERP order that now fulfils a platform order) leave; that order's lines were listed again
+    with the touched ones. -#}
+{% macro drop_erp_lines_of_vanished_orders() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where source_system = 'erp'
+        and order_id not in (select order_id from {{ ref('int_order_observations') }})
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,24 +1,51 @@
 {#- One row per order line across the back office's 宝贝报表 / sub-order exports, the TOP API's
     orders and, for orders only the ERP has, the ERP's lines: the same sub-order (子订单编号 =
     oid) seen in both platform sources is kept once, from the most recent observation. Lines
-    before 2020 have no id of their own and come only from exports. -#}
+    before 2020 have no id of their own and come only from exports.
+
+    Incremental: a night lists again the lines of the orders whose observations were rewritten
+    since its last build (int_order_observations recomputes every order a new raw row or a
+    changed ERP record touches), from all their rows, and drops the ERP lines of ERP orders that
+    now fulfil a platform order. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    on_schema_change='fail',
+    post_hook="{{ drop_erp_lines_of_vanished_orders() }}",
+) }}
 with
+
+{% if is_incremental() %}
+touched_orders as (
+
+    select order_id from {{ ref('int_order_observations') }}
+    where built_through > (
+        select coalesce(max(built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }}
+    )
+
+),
+{% endif %}
 
 exported_lines as (
 
     select * from {{ ref('stg_taobao__order_lines') }}
+    {{ only_touched_orders() }}
 
 ),
 
 api_lines as (
 
     select * from {{ ref('stg_top__trade_orders') }}
+    {{ only_touched_orders() }}
 
 ),
 
 douyin_lines as (
 
     select * from {{ ref('stg_douyin__order_lines') }}
+    {{ only_touched_orders() }}
 
 ),
 
@@ -31,6 +58,7 @@ erp_lines as (
 erp_orders as (
 
     select * from {{ ref('int_erp_orders') }}
+    {{ only_touched_orders() }}
 
 ),
 
@@ -41,6 +69,9 @@ api_line_refunds as (
         sum(refund_amount) as refund_amount
     from {{ ref('stg_top__refunds') }}
     where refund_state = 'succeeded' and sub_order_id is not null
+    {%- if is_incremental() %}
+        and order_id in (select order_id from touched_orders)
+    {%- endif %}
     group by sub_order_id
 
 ),
@@ -165,6 +196,7 @@ select
     line_goods_amount,
     line_paid_amount,
     line_refund_amount,
-    refund_status
+    refund_status,
+    (select max(built_through) from {{ ref('int_order_observations') }}) as built_through
 from ranked
 where observation_rank = 1
