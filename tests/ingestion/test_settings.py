@@ -80,7 +80,7 @@ def test_duckdb_gets_a_quarter_of_the_machine_unless_told():
     assert duckdb_memory_limit({}) == default_duckdb_memory_limit()
 
 
-def test_the_scripts_export_the_machines_cap(tmp_path):
+def test_the_scripts_export_the_machines_cap():
     """scripts/env.sh runs ingestion/machine.py with the system Python, before any venv."""
     import os
     import subprocess
@@ -88,21 +88,19 @@ def test_the_scripts_export_the_machines_cap(tmp_path):
     from ingestion.machine import default_duckdb_memory_limit
     from ingestion.settings import PROJECT_ROOT
 
+    def cap_after_env_sh(env: dict[str, str]) -> str:
+        return subprocess.run(
+            [
+                "bash",
+                "-c",
+                f"source {PROJECT_ROOT}/scripts/env.sh && echo $FUGOU_DUCKDB_MEMORY_LIMIT",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
     env = {k: v for k, v in os.environ.items() if k != "FUGOU_DUCKDB_MEMORY_LIMIT"}
-    said = subprocess.run(
-        ["bash", "-c", f"source {PROJECT_ROOT}/scripts/env.sh && echo $FUGOU_DUCKDB_MEMORY_LIMIT"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert said == default_duckdb_memory_limit()
-    env["FUGOU_DUCKDB_MEMORY_LIMIT"] = "3GB"
-    said = subprocess.run(
-        ["bash", "-c", f"source {PROJECT_ROOT}/scripts/env.sh && echo $FUGOU_DUCKDB_MEMORY_LIMIT"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert said == "3GB"
+    assert cap_after_env_sh(env) == default_duckdb_memory_limit()
+    assert cap_after_env_sh({**env, "FUGOU_DUCKDB_MEMORY_LIMIT": "3GB"}) == "3GB"

@@ -63,12 +63,13 @@ LEDGER_QUERIES = {
 }
 
 
-def code_digest(root: Path = PROJECT_ROOT) -> str:
-    """SHA-256 over the project's source files, path and content (about 300 files, a few ms)."""
+def code_digest(root: Path = PROJECT_ROOT, folders: tuple[str, ...] = CODE_FOLDERS) -> str:
+    """SHA-256 over the project's source files in `folders`, path and content (about 300 files,
+    a few ms)."""
     digest = hashlib.sha256()
     files = [
         path
-        for folder in CODE_FOLDERS
+        for folder in folders
         for path in (root / folder).rglob("*")
         if path.is_file()
         and path.suffix in CODE_SUFFIXES

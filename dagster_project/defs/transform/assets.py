@@ -1,6 +1,5 @@
 """dbt models as Dagster assets: staging → intermediate → marts, with dbt tests as asset checks."""
 
-import hashlib
 import json
 from collections.abc import Mapping
 from contextlib import nullcontext
@@ -15,13 +14,10 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from dagster_project.defs.shared.build_inputs import code_digest
 from dagster_project.defs.shared.nights import NIGHTS, ONE_DAY_PER_RUN
 from dagster_project.defs.shared.warehouse import WAREHOUSE_POOL, Warehouse, table_metadata
-from dagster_project.defs.transform.project import (
-    MANIFEST_PATH,
-    NIGHTLY_EXCLUDES,
-    fugou_dbt_project,
-)
+from dagster_project.defs.transform.project import MANIFEST_PATH, NIGHTLY_EXCLUDES
 from ingestion.personal_data import masked_record
 
 
@@ -84,18 +80,9 @@ class DbtBuildConfig(dg.Config):
 
 
 def dbt_code_digest() -> str:
-    """SHA-256 over the dbt project's own files: a change to any model, macro, seed or var can
+    """The digest of the dbt project's files: a change to any model, macro, seed or var can
     change what an incremental model would have written for its old rows."""
-    root = fugou_dbt_project.project_dir
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if path.is_file() and parts[0] in DBT_CODE_FOLDERS | {"dbt_project.yml"}:
-            digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-DBT_CODE_FOLDERS = {"models", "macros", "seeds", "snapshots"}
+    return code_digest(folders=("dbt_project",))
 
 
 def _full_refresh_reason(
