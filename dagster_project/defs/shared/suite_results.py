@@ -6,7 +6,11 @@ from expectations.runner import SuiteOutcome
 
 
 def suite_check_result(
-    outcome: SuiteOutcome, rows: int, log=None, why_it_matters: str = ""
+    outcome: SuiteOutcome,
+    rows: int,
+    log=None,
+    why_it_matters: str = "",
+    metadata: dict | None = None,
 ) -> dg.AssetCheckResult:
     """Passed or not, with every failed expectation named, its count and a few example keys,
     in the metadata and in the run's log (a failure said only "did not pass")."""
@@ -32,5 +36,6 @@ def suite_check_result(
             "rows_validated": rows,
             "expectations": len(outcome.outcomes),
             "failed": dg.MetadataValue.md("\n".join(f"- {f}" for f in failed) or "none"),
+            **(metadata or {}),
         },
     )
