@@ -1,6 +1,15 @@
 {#- The day the marts describe, as a SQL date literal. Fixed at compile time so no model calls
-    now(): two runs with the same FUGOU_AS_OF and the same input give identical marts. -#}
+    now(): two runs with the same FUGOU_AS_OF and the same input give identical marts.
+
+    Read only when a model runs, never while dbt parses (`execute` is false then, and no parsed
+    value depends on the day): dbt's partial parsing re-parses every file that read a var whose
+    value changed, and the day changes every night (52 files, 5.7 s of the night's 8.4 s parse
+    at 100k customers; 3.3 s with none). The nightly step passes the day as FUGOU_AS_OF, not
+    --vars, which would make dbt parse everything again. -#}
 {% macro as_of_date_value() -%}
+    {%- if not execute -%}
+        {{ return(modules.datetime.date(2000, 1, 1)) }}
+    {%- endif -%}
     {%- set configured = var('as_of', '') -%}
     {%- if configured -%}
         {{ return(modules.datetime.date.fromisoformat(configured | string)) }}

@@ -20,7 +20,8 @@ def _night(tmp_path, monkeypatch, rows, as_of: str):
     monkeypatch.setenv("FUGOU_LANDING_DIR", str(landing))
     monkeypatch.setenv("FUGOU_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("FUGOU_PII_KEY", "first-night-key-0123456789abcdef-not-secret")
-    monkeypatch.setenv("FUGOU_AS_OF", as_of)
+    # the run's partition alone says the day: every step, dbt's included, must build for it
+    monkeypatch.delenv("FUGOU_AS_OF", raising=False)
     monkeypatch.delenv("FUGOU_GROUND_TRUTH", raising=False)
     result = defs.resolve_job_def("nightly").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, partition_key=as_of
@@ -28,6 +29,9 @@ def _night(tmp_path, monkeypatch, rows, as_of: str):
     failed = [e.step_key for e in result.all_events if e.is_step_failure]
     assert result.success, failed
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert query(
+        warehouse, "select distinct cast(as_of_date as varchar) from marts.customer_rfm"
+    ) == [(as_of,)]
     return warehouse, checks
 
 

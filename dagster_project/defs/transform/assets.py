@@ -1,8 +1,8 @@
 """dbt models as Dagster assets: staging → intermediate → marts, with dbt tests as asset checks."""
 
-import json
+import os
 from collections.abc import Mapping
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import dagster as dg
@@ -155,26 +155,23 @@ def _build(
     reason = _full_refresh_reason(context, config, digest)
     if reason:
         context.log.info(f"dbt build --full-refresh: {reason}")
-    invocation = dbt.cli(
-        [
-            "build",
-            *NIGHTLY_EXCLUDES,
-            "--vars",
-            json.dumps({"as_of": warehouse.as_of(context).isoformat()}),
-            *(["--full-refresh"] if reason else []),
-        ],
-        context=context,
-        raise_on_error=False,
-        # One folder per warehouse and target, kept between runs, so dbt parses only what
-        # changed since the last run (a full parse is 12 s) when day and target are the same;
-        # dagster-dbt's default folder per run parsed everything and left 18 MB behind each
-        # time. Beside the warehouse, like its Dagster home: two warehouses built at once (the
-        # demo and a bench, or parallel tests) never share dbt's parse state.
-        target_path=settings.warehouse.with_name(f"{settings.warehouse.stem}.dbt")
-        / f"nightly-{settings.dbt_target}",
-    )
+    # The day goes to dbt as FUGOU_AS_OF (dbt_project.yml's `as_of` var reads it), not --vars:
+    # a new --vars value makes dbt parse the whole project again, every night (see as_of.sql).
+    with _environment(FUGOU_AS_OF=warehouse.as_of(context).isoformat()):
+        invocation = dbt.cli(
+            ["build", *NIGHTLY_EXCLUDES, *(["--full-refresh"] if reason else [])],
+            context=context,
+            raise_on_error=False,
+            # One folder per warehouse and target, kept between runs, so dbt parses only what
+            # changed since the last run (a full parse is 12 s); dagster-dbt's default folder
+            # per run parsed everything and left 18 MB behind each time. Beside the warehouse,
+            # like its Dagster home: two warehouses built at once (the demo and a bench, or
+            # parallel tests) never share dbt's parse state.
+            target_path=settings.warehouse.with_name(f"{settings.warehouse.stem}.dbt")
+            / f"nightly-{settings.dbt_target}",
+        )
+        events = list(invocation.stream())
     # dbt writes the DuckDB file from its own process: read row counts only once it has exited.
-    events = list(invocation.stream())
     describe = settings.dbt_target == "duckdb"
     failing_sql = _failing_test_sql(invocation) if describe else {}
     with warehouse.connect(read_only=True) if describe else nullcontext() as con:
@@ -193,6 +190,23 @@ def _build(
             description="dbt build failed; the failing models and tests are in the run log",
             metadata={"error": str(invocation.get_error())},
         )
+
+
+@contextmanager
+def _environment(**values: str):
+    """Set environment variables for what starts inside the block (dagster-dbt gives the dbt
+    process this process's environment and takes no other); the run's steps run one at a time
+    in this process (the in-process executor), so no other step sees them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _failing_test_sql(invocation) -> dict[str, str]:
