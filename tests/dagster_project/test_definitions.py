@@ -148,3 +148,20 @@ def test_a_dbt_step_rebuilds_in_full_when_asked_or_when_its_code_changed():
         dg.AssetMaterialization(key, metadata={CODE_METADATA: "an older project"})
     )
     assert "code changed" in _full_refresh_reason(context, DbtBuildConfig(), digest)
+
+
+def test_the_dbt_resource_skips_only_the_adapter_dagster_dbt_would_open_for_nothing():
+    """FugouDbtCli drops dagster-dbt's in-process dbt adapter (3 s a step). If an upgrade of
+    dagster-dbt stops calling the method it overrides, this fails instead of the saving
+    vanishing unnoticed."""
+    import inspect
+
+    from dagster_dbt import DbtCliResource
+
+    from dagster_project.defs.transform.definitions import FugouDbtCli
+
+    with dg.build_resources({"dbt": defs.resolve_job_def("nightly").resource_defs["dbt"]}) as built:
+        resource = built.dbt
+    assert isinstance(resource, FugouDbtCli)
+    assert "self._initialize_dbt_core_adapter(" in inspect.getsource(DbtCliResource.cli)
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
