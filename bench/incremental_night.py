@@ -1,16 +1,22 @@
-"""Benchmark a night with one day of new exports: the dbt build incrementally against a full one.
+"""Benchmark a night with one day of new exports: the whole nightly job incrementally against the
+same night with --full-refresh.
 
     python bench/pipeline.py --customers 100000 --workdir /tmp/bench100k      # once
     python bench/incremental_night.py --workdir /tmp/bench100k
 
-Starts from the warehouse bench/pipeline.py left (its exports loaded and built), builds it once
-with the current code (the full build that creates the incremental models' tables), then lands
-one day of new exports (a 订单报表 and a 宝贝报表: as many orders as the shop's average day, by
-existing buyers and some new ones, as bench/real_baskets.py writes them) and loads them. From
-there two copies of the warehouse build the next day: one with `dbt build` (the incremental
-models recompute the orders the new files touch), one with `dbt build --full-refresh` (what
-every night cost before). Writes bench/results/incremental_night_<customers>.json with both
-times, the load's, and the per-model seconds of the models that differ most.
+Starts from the warehouse bench/pipeline.py left (its exports loaded and built) and runs the
+nightly job on it once with the current code, in a Dagster home of its own (`python -m
+dagster_project.nightly`, as the README's nightly command does): the full build that creates the
+incremental models' tables and the history the next night reads (the raw check's last pass, the
+dbt code digest, the last publication). Then it lands one day of new exports (a 订单报表 and a
+宝贝报表: as many orders as the shop's average day, by existing buyers and some new ones, as
+bench/real_baskets.py writes them). Two copies of warehouse and Dagster home run the next night:
+one as every night runs (incremental models recompute what the new files touch), one with
+`--full-refresh` (what every night cost before). Both load the new files themselves.
+
+Writes bench/results/incremental_night_<customers>.json: each night's wall seconds and peak RSS,
+its steps' seconds (load, both dbt steps, predictions, checks, outbox, publishing, dashboard),
+and the models whose seconds differ most.
 """
 
 from __future__ import annotations
@@ -20,28 +26,22 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
 import sys
-import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
+from dagster._core.events import DagsterEventType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline import (  # noqa: E402
-    BENCH_KEY,
-    BENCH_VAULT_KEY,
-    RESULTS,
-    _model_seconds,
-    _timed,
-    dbt_build_command,
-)
+from pipeline import BENCH_KEY, BENCH_VAULT_KEY, RESULTS, _timed  # noqa: E402
 from real_baskets import write_taobao_exports  # noqa: E402
 
-from dagster_project.defs.transform.project import NIGHTLY_EXCLUDES  # noqa: E402
 from ingestion.demo.shop import ShopParams  # noqa: E402
-from ingestion.loader import load_landing  # noqa: E402
+from ingestion.settings import PROJECT_ROOT  # noqa: E402
 
 NEW_BUYER_SHARE = 0.3  # of the day's orders; the rest by buyers the shop already has
 
@@ -84,57 +84,137 @@ def one_day_of_orders(warehouse: Path, day: dt.date, seed: int = 31) -> pd.DataF
     )
 
 
+# The nightly job's asset steps by stage; every other step is an asset check.
+STAGES = {
+    "landing__top_api_increments": "load",
+    "raw_tables": "load",
+    "fugou_dbt_models": "dbt_models",
+    "customer_value_predictions": "predictions",
+    "marts__clv_holdout_validation": "predictions",
+    "cross_sell_recommendations": "predictions",
+    "marts__feedback_text_keywords": "predictions",
+    "fugou_activation_models": "activation_models",
+    "activation__outbox": "outbox",
+    "published__bi_marts": "publish",
+    "published__dashboard": "dashboard",
+}
+
+
+def _group(step: str) -> str:
+    return STAGES.get(step, "checks")
+
+
+def run_night(folder: Path, day: dt.date, *flags: str) -> dict:
+    """One run of the nightly job on the warehouse in `folder`, in its own Dagster home, as
+    `python -m dagster_project.nightly` runs it; wall seconds, peak RSS and seconds per step."""
+    home = folder / "warehouse.dagster"
+    home.mkdir(exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "dagster_project" / "dagster.yaml", home / "dagster.yaml")
+    (folder / "landing").mkdir(exist_ok=True)
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(home),
+        FUGOU_WAREHOUSE=str(folder / "warehouse.duckdb"),
+        FUGOU_LANDING_DIR=str(folder / "landing"),
+        FUGOU_PUBLISHED_WAREHOUSE=str(folder / "warehouse_bi.duckdb"),
+        FUGOU_OUTBOX_DIR=str(folder / "outbox"),
+        FUGOU_PII_KEY=BENCH_KEY.decode(),
+        FUGOU_VAULT_KEY=BENCH_VAULT_KEY.decode(),
+        FUGOU_DBT_TARGET="duckdb",
+        FUGOU_SETTLE_SECONDS="0",  # the new files were written whole, just now
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    # A shop's night: no ground truth to measure identity and churn reasons against (the
+    # demo's checks against it take 25 s at 100k; bench/pipeline.py times them)
+    env.pop("FUGOU_GROUND_TRUTH", None)
+    env.pop("FUGOU_AS_OF", None)
+    command = [sys.executable, "-m", "dagster_project.nightly", "--day", day.isoformat(), *flags]
+    try:
+        seconds, peak, _ = _timed(command, folder, env)
+    except subprocess.CalledProcessError as exc:
+        sys.stderr.write(exc.stdout[-4000:] + exc.stderr[-4000:])
+        raise
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            (run,) = instance.get_runs(limit=1)
+            steps = {
+                s.step_key: round(s.end_time - s.start_time, 2)
+                for s in instance.get_run_step_stats(run.run_id)
+                if s.end_time and s.start_time
+            }
+            record = instance.get_run_record_by_id(run.run_id)
+            run_seconds = record.end_time - record.start_time
+            models = {}
+            for event in instance.get_records_for_run(
+                run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION, limit=10_000
+            ).records:
+                materialization = event.event_log_entry.asset_materialization
+                duration = materialization.metadata.get("Execution Duration")
+                if duration is not None:
+                    models[materialization.asset_key.path[-1]] = float(duration.value)
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+    groups: dict[str, float] = {}
+    for step, step_seconds in steps.items():
+        groups[_group(step)] = round(groups.get(_group(step), 0.0) + step_seconds, 2)
+    return {
+        "seconds": round(seconds, 2),
+        "run_seconds": round(run_seconds, 2),
+        "peak_rss_mb": peak,
+        "step_seconds": dict(sorted(groups.items(), key=lambda kv: -kv[1])),
+        "slowest_steps": dict(sorted(steps.items(), key=lambda kv: -kv[1])[:12]),
+        "models": models,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True)
     args = parser.parse_args(argv)
     work = args.workdir / "incremental"
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    source = args.workdir / "warehouse.duckdb"
-    base = work / "base.duckdb"
-    shutil.copy(source, base)
+    # Every night runs in the same folder, as a shop's nights do: dbt keeps its parse state
+    # only while the warehouse's path (in its profile) stays the same.
+    night = work / "night"
+    night.mkdir(parents=True)
+    shutil.copy(args.workdir / "warehouse.duckdb", night / "warehouse.duckdb")
     shop = json.loads((args.workdir / "shop.json").read_text())
     day = ShopParams.end
     next_day = day + dt.timedelta(days=1)
-    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
 
-    def build(warehouse: Path, as_of: dt.date, name: str, *extra: str) -> dict:
-        folder = work / name
-        command = dbt_build_command(folder, as_of.isoformat(), *NIGHTLY_EXCLUDES, *extra)
-        seconds, peak, _ = _timed(command, work, dict(env, FUGOU_WAREHOUSE=str(warehouse)))
-        models = _model_seconds(folder / "dbt_target" / "run_results.json")
-        return {"seconds": round(seconds, 2), "peak_rss_mb": peak, "models": models}
+    # the warehouse as the current code builds it, with the history a next night reads
+    first = run_night(night, day)
+    before_next_day = work / "before_next_day"
+    shutil.copytree(night, before_next_day)
+    new_day = work / "new_day"
+    lines = one_day_of_orders(night / "warehouse.duckdb", next_day)
+    write_taobao_exports(lines, new_day)
 
-    # the warehouse as the current code builds it: the incremental models' tables exist
-    first = build(base, day, "first", "--full-refresh")
+    def next_night(*flags: str) -> tuple[dict, tuple]:
+        shutil.rmtree(night)
+        shutil.copytree(before_next_day, night)
+        shutil.copytree(new_day, night / "landing", dirs_exist_ok=True)
+        measured = run_night(night, next_day, *flags)
+        with duckdb.connect(str(night / "warehouse.duckdb"), read_only=True) as con:
+            counts = con.execute(
+                "select count(*) filter (where built_through = (select max(built_through) "
+                "from intermediate.int_order_observations)), count(*), "
+                "(select sum(rows_loaded) from raw.file_ledger where loaded_at = "
+                "(select max(loaded_at) from raw.file_ledger)) "
+                "from intermediate.int_order_observations"
+            ).fetchone()
+        return measured, counts
 
-    landing = work / "landing"
-    lines = one_day_of_orders(base, next_day)
-    write_taobao_exports(lines, landing)
-    started = time.perf_counter()
-    with duckdb.connect(str(base)) as con:
-        report = load_landing(con, landing, BENCH_KEY, vault_key=BENCH_VAULT_KEY)
-    load_seconds = time.perf_counter() - started
-
-    incremental_copy, full_copy = work / "incremental.duckdb", work / "full.duckdb"
-    shutil.copy(base, incremental_copy)
-    shutil.copy(base, full_copy)
-    incremental = build(incremental_copy, next_day, "incremental")
-    full = build(full_copy, next_day, "full", "--full-refresh")
-
-    with duckdb.connect(str(incremental_copy), read_only=True) as con:
-        rewritten = con.execute(
-            "select count(*) from intermediate.int_order_observations "
-            "where built_through = (select max(built_through) "
-            "from intermediate.int_order_observations)"
-        ).fetchone()[0]
-        observations = con.execute(
-            "select count(*) from intermediate.int_order_observations"
-        ).fetchone()[0]
+    full, _ = next_night("--full-refresh")
+    incremental, (rewritten, observations, rows_loaded) = next_night()
     differing = sorted(
         full["models"], key=lambda m: -(full["models"][m] - incremental["models"].get(m, 0.0))
-    )[:10]
+    )[:12]
     result = {
         "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "duckdb": duckdb.__version__},
@@ -142,17 +222,26 @@ def main(argv: list[str] | None = None) -> int:
         "duckdb_memory_limit": os.environ.get("FUGOU_DUCKDB_MEMORY_LIMIT"),
         "new_day": {
             "orders": int(lines["order"].nunique()),
-            "files": len(list(landing.iterdir())),
-            "rows_loaded": report.rows_loaded,
-            "load_seconds": round(load_seconds, 2),
+            "files": len(list(new_day.iterdir())),
+            "rows_loaded": rows_loaded,
         },
         "observations": {"total": observations, "rewritten_tonight": rewritten},
-        "seconds": {
-            "first_full_build_with_this_code": first["seconds"],
-            "dbt_build_incremental": incremental["seconds"],
-            "dbt_build_full_refresh": full["seconds"],
+        "night_seconds": {
+            "first_night_with_this_code": first["seconds"],
+            "incremental": incremental["seconds"],
+            "full_refresh": full["seconds"],
         },
         "incremental_share_of_full": round(incremental["seconds"] / full["seconds"], 3),
+        "step_seconds": {
+            "first_night": first["step_seconds"],
+            "incremental": incremental["step_seconds"],
+            "full_refresh": full["step_seconds"],
+        },
+        "slowest_steps": {
+            "first_night": first["slowest_steps"],
+            "incremental": incremental["slowest_steps"],
+            "full_refresh": full["slowest_steps"],
+        },
         "peak_rss_mb": {"incremental": incremental["peak_rss_mb"], "full": full["peak_rss_mb"]},
         "models_saving_most": {
             m: {
