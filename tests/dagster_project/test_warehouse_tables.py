@@ -56,3 +56,20 @@ def test_a_table_without_key_is_replaced_whole_and_a_failed_write_keeps_it(wareh
 def test_a_frame_that_does_not_match_the_declaration_is_refused(warehouse):
     with pytest.raises(ValueError, match=r"missing \['p_alive'\], not declared \['score'\]"):
         warehouse.write_table(LATEST, pd.DataFrame({"customer_id": ["a"], "score": [1.0]}))
+
+
+def test_table_metadata_counts_tables_and_leaves_views_unread(tmp_path):
+    import duckdb
+
+    from dagster_project.defs.shared.warehouse import table_metadata
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create schema staging")
+        con.execute("create table staging.t as select range as n from range(7)")
+        # a view that fails when read: table_metadata must not read it
+        con.execute("create view staging.v as select cast('x' as integer) as n from staging.t")
+        table = table_metadata(con, "staging", "t")
+        view = table_metadata(con, "staging", "v")
+    assert table["dagster/row_count"].value == 7
+    assert "n" in table["preview"].value
+    assert "dagster/row_count" not in view and "view" in view["relation"]

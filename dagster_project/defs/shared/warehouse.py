@@ -214,7 +214,16 @@ def _write_postgres(cur, spec: TableSpec, frame: pd.DataFrame) -> None:
 
 def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict:
     """Row count and a five-row preview, shown on the asset's page in the Dagster UI, with
-    personal values masked (the run storage keeps every run's metadata)."""
+    personal values masked (the run storage keeps every run's metadata). Not for a view: reading
+    a staging view runs its whole parse of a raw table again, and counting the 25 of them took
+    2.8 s of every night at 100k customers (10x that at 1M) to show what the raw tables show."""
+    (kind,) = con.execute(
+        "select table_type from information_schema.tables where table_schema = ? "
+        "and table_name = ? and table_catalog = current_database()",
+        [schema, table],
+    ).fetchone() or ("BASE TABLE",)
+    if kind == "VIEW":
+        return {"relation": "view (not counted: reading it reruns it over the raw tables)"}
     rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
     preview = masked_frame(con.execute(f'select * from "{schema}"."{table}" limit 5').df())
     return {
