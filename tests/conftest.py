@@ -48,6 +48,26 @@ def warehouse(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"
 
 
+def write_wecom_contact(
+    path: Path, external_userid: str, unionid: str, createtime: int, mobile: str
+) -> Path:
+    """A 企业微信 external-contact export with one contact, added by staff member zhangsan with
+    the customer's mobile in its remark: the record that joins a WeChat unionid to a phone."""
+    contact = {
+        "external_contact": {"external_userid": external_userid, "type": 1, "unionid": unionid},
+        "follow_info": {
+            "userid": "zhangsan",
+            "createtime": createtime,
+            "add_way": 1,
+            "remark_mobiles": [mobile],
+        },
+    }
+    path.write_text(
+        json.dumps({"errcode": 0, "external_contact_list": [contact]}), encoding="utf-8"
+    )
+    return path
+
+
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()

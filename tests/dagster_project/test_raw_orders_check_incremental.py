@@ -15,8 +15,9 @@ KEY = "raw-check-key-0123456789abcdef-not-secret"
 FIRST_LOAD = dt.datetime(2017, 6, 1, 9, 30)
 
 
-def _land_and_load(warehouse, landing, name, rows, night: int):
-    write_gen_a_2017(landing / name, rows)
+def _land_and_load(warehouse, landing, rows, night: int):
+    """Night n's 订单报表, exported on June n+1 2017 and loaded n days after the first."""
+    write_gen_a_2017(landing / f"ExportOrderList2017060{night + 1}0930.csv", rows)
     with duckdb.connect(str(warehouse)) as con:
         load_landing(con, landing, KEY.encode(), loaded_at=FIRST_LOAD + dt.timedelta(days=night))
 
@@ -44,7 +45,6 @@ def test_only_new_rows_are_validated_and_a_bad_row_fails_until_fixed(tmp_path, m
     _land_and_load(
         warehouse,
         landing,
-        "ExportOrderList201706010930.csv",
         [gen_a_2017_order(n) for n in range(1, 31)],
         night=0,
     )
@@ -56,7 +56,6 @@ def test_only_new_rows_are_validated_and_a_bad_row_fails_until_fixed(tmp_path, m
     _land_and_load(
         warehouse,
         landing,
-        "ExportOrderList201706020930.csv",
         [gen_a_2017_order(n) for n in range(31, 36)],
         night=1,
     )
@@ -69,7 +68,6 @@ def test_only_new_rows_are_validated_and_a_bad_row_fails_until_fixed(tmp_path, m
     _land_and_load(
         warehouse,
         landing,
-        "ExportOrderList201706030930.csv",
         [frozen, gen_a_2017_order(37)],
         night=2,
     )
@@ -81,9 +79,7 @@ def test_only_new_rows_are_validated_and_a_bad_row_fails_until_fixed(tmp_path, m
         third.metadata["validated_through"].value == (FIRST_LOAD + dt.timedelta(days=1)).isoformat()
     )
 
-    _land_and_load(
-        warehouse, landing, "ExportOrderList201706040930.csv", [gen_a_2017_order(38)], night=3
-    )
+    _land_and_load(warehouse, landing, [gen_a_2017_order(38)], night=3)
     fourth = _check(instance)
     assert not fourth.passed, "the bad row of the night before must still fail the check"
     assert fourth.metadata["rows_validated"].value == 3
@@ -102,14 +98,11 @@ def test_new_suite_code_validates_every_row_again(tmp_path, monkeypatch):
     _land_and_load(
         warehouse,
         landing,
-        "ExportOrderList201706010930.csv",
         [gen_a_2017_order(n) for n in range(1, 11)],
         night=0,
     )
     assert _check(instance).passed
-    _land_and_load(
-        warehouse, landing, "ExportOrderList201706020930.csv", [gen_a_2017_order(11)], night=1
-    )
+    _land_and_load(warehouse, landing, [gen_a_2017_order(11)], night=1)
     monkeypatch.setattr(checks, "code_digest", lambda folders: "a changed suite")
     again = _check(instance)
     assert again.passed

@@ -20,7 +20,6 @@ night, so any difference in what a night adds to them shows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +40,7 @@ from tests.conftest import (
     run_dbt,
     unique_database_name,
     write_export,
+    write_wecom_contact,
 )
 from tests.fixtures.hand_shop import NAMES, PHONES, write_hand_shop
 
@@ -169,17 +169,8 @@ def _night_4(landing: Path, late: Path) -> None:
             )
         ],
     )
-    contact = {
-        "external_contact": {"external_userid": "wmX9", "type": 1, "unionid": "oU9"},
-        "follow_info": {
-            "userid": "zhangsan",
-            "createtime": 1762131600,
-            "add_way": 1,
-            "remark_mobiles": [PHONES["carol"]],
-        },
-    }
-    (landing / "wecom_contacts_20261103.json").write_text(
-        json.dumps({"errcode": 0, "external_contact_list": [contact]}), encoding="utf-8"
+    write_wecom_contact(
+        landing / "wecom_contacts_20261103.json", "wmX9", "oU9", 1762131600, PHONES["carol"]
     )
 
     # the ERP's order for a Taobao sub-order no platform export has shown yet: an order of its

@@ -10,8 +10,6 @@ larger part, and both land in marts.identity_changes (worked out by hand).
   night 3 (2026-10-02 again, same files): nothing changes
 """
 
-import json
-
 import duckdb
 import psycopg2
 import pytest
@@ -28,6 +26,7 @@ from tests.conftest import (
     run_dbt,
     unique_database_name,
     write_export,
+    write_wecom_contact,
 )
 
 pytestmark = pytest.mark.slow
@@ -123,17 +122,8 @@ def _three_nights(root, target: str):
         landing / "会员列表20261002.csv",
         [["M1", "", "ann", "oU1", "普通会员", "0", "2026-10-01 10:00:00"]],
     )
-    contact = {
-        "external_contact": {"external_userid": "wmX", "type": 1, "unionid": "oU1"},
-        "follow_info": {
-            "userid": "zhangsan",
-            "createtime": 1759300000,
-            "add_way": 1,
-            "remark_mobiles": [PHONES["bob"]],
-        },
-    }
-    (landing / "wecom_contacts_20261002.json").write_text(
-        json.dumps({"errcode": 0, "external_contact_list": [contact]}), encoding="utf-8"
+    write_wecom_contact(
+        landing / "wecom_contacts_20261002.json", "wmX", "oU1", 1759300000, PHONES["bob"]
     )
     _orders(
         landing / "ExportOrderList202610020900.csv",
