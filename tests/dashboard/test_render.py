@@ -359,3 +359,34 @@ def test_a_preview_that_cannot_be_drawn_costs_a_warning_not_the_page(tmp_path, m
     assert set(written) == {"html"}
     assert written["html"].stat().st_size > 500_000
     assert warnings == ["dashboard preview not drawn: RuntimeError('no fonts, no luck')"]
+
+
+def test_the_vega_bundle_is_built_once_and_read_back_after(tmp_path, monkeypatch):
+    """A second process (here: a cleared cache) reads the bundle the first wrote, and a cache
+    folder that cannot be written costs only the time."""
+    import vl_convert
+
+    built = []
+
+    def bundle():
+        built.append(1)
+        return "/* vega */ window.vega = {};"
+
+    monkeypatch.setattr(vl_convert, "javascript_bundle", bundle)
+    monkeypatch.setattr(render, "JAVASCRIPT_CACHE", tmp_path / "cache")
+    render._javascript.cache_clear()
+    try:
+        first = render._javascript()
+        render._javascript.cache_clear()
+        assert render._javascript() == first == "/* vega */ window.vega = {};"
+        assert len(built) == 1
+        assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".js"]  # no .tmp left
+
+        blocked = tmp_path / "not-a-folder"
+        blocked.write_text("a file where the folder would go")
+        monkeypatch.setattr(render, "JAVASCRIPT_CACHE", blocked / "cache")
+        render._javascript.cache_clear()
+        assert render._javascript() == first
+        assert len(built) == 2
+    finally:
+        render._javascript.cache_clear()
