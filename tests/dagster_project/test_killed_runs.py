@@ -75,8 +75,9 @@ def _kill_at(env, log: Path, step: str, delay: float) -> None:
     run.wait()
 
 
-def _finish(env, log: Path) -> None:
-    run = _nightly(env, log)
+def _finish(env, log: Path, run: subprocess.Popen | None = None) -> None:
+    """Waits for `run` (else a new run) to end on its own, successfully."""
+    run = run or _nightly(env, log)
     try:
         code = run.wait(timeout=RERUN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -95,15 +96,22 @@ def test_runs_killed_at_load_dbt_and_publish_never_block_the_next(tmp_path):
     clean, killed = tmp_path / "clean", tmp_path / "killed"
     landing = tmp_path / "landing"
     write_exports(build_shop(ShopParams(customers=60, seed=11)), landing)
-    _finish(_env(clean, landing), tmp_path / "clean.log")
-    env = _env(killed, landing)
-    for number, (moment, (step, delay)) in enumerate(KILL_POINTS.items()):
-        log = tmp_path / f"killed_at_{moment}.log"
-        _kill_at(env, log, step, delay)
-        if number:
-            assert "was found dead" in log.read_text(), moment
-    _finish(env, tmp_path / "rerun.log")
-    assert "was found dead" in (tmp_path / "rerun.log").read_text()
+    # the uninterrupted run, in a warehouse and Dagster home of its own, while the others die
+    clean_env, clean_log = _env(clean, landing), tmp_path / "clean.log"
+    clean_run = _nightly(clean_env, clean_log)
+    try:
+        env = _env(killed, landing)
+        for number, (moment, (step, delay)) in enumerate(KILL_POINTS.items()):
+            log = tmp_path / f"killed_at_{moment}.log"
+            _kill_at(env, log, step, delay)
+            if number:
+                assert "was found dead" in log.read_text(), moment
+        _finish(env, tmp_path / "rerun.log")
+        assert "was found dead" in (tmp_path / "rerun.log").read_text()
+        _finish(clean_env, clean_log, clean_run)
+    finally:
+        if clean_run.poll() is None:  # a failure above: the clean run must not outlive the test
+            os.killpg(clean_run.pid, signal.SIGKILL)
     assert _marts(killed / "warehouse.duckdb") == _marts(clean / "warehouse.duckdb")
     assert (killed / "warehouse_bi.duckdb").exists()
     assert not list(killed.glob(".warehouse_bi.duckdb.tmp*"))  # no half-written copy left

@@ -19,7 +19,7 @@ from ingestion.demo.exports import write_exports, write_ground_truth
 from ingestion.demo.shop import ShopParams, build_shop
 from ingestion.prepare import pseudonymise
 from ingestion.sources.values import parse_phone
-from tests.conftest import query, run_dbt
+from tests.conftest import NIGHTLY_BUILD, query, run_dbt
 from tests.dashboard.bi_client import bi_client_reading
 from tests.dashboard.browser import open_dashboard
 from tests.privacy.byte_scan import file_text, found_in, where
@@ -731,7 +731,7 @@ def test_erasing_a_person_by_phone_removes_every_row_and_byte_and_they_stay_out(
 
     # and the next night's build leaves them out, with no identity change for their absence
     changes = query(copy, "select count(*) from marts.identity_changes")[0][0]
-    run_dbt(["build"], copy, "2026-10-31", tmp_path)
+    run_dbt(NIGHTLY_BUILD, copy, "2026-10-31", tmp_path)
     assert query(copy, "select count(*) from marts.dim_customers")[0][0] == after["dim_customers"]
     assert query(copy, "select count(*) from marts.identity_changes")[0][0] == changes
     assert found_in(file_text(copy), {*nicks, *order_ids}) == []
@@ -806,7 +806,7 @@ def test_erasing_a_person_on_postgres_removes_their_rows_and_bytes_there_too(dem
             cur.execute(f"create database {database}")
         copy_raw_schema(copy, dsn)
         run_dbt(
-            ["build"],
+            NIGHTLY_BUILD,
             None,
             "2026-10-31",
             tmp_path / "pg",

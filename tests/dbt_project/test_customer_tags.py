@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from ingestion.loader import load_landing
-from tests.conftest import PII_KEY, query, run_dbt
+from tests.conftest import NIGHTLY_BUILD, PII_KEY, query, run_dbt
 from tests.fixtures.identity_cases import write_identity_cases
 
 pytestmark = pytest.mark.slow
@@ -27,9 +27,9 @@ def test_since_dates_last_while_the_value_does(tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         load_landing(con, write_identity_cases(tmp_path / "landing"), PII_KEY)
     # vb_two bought on 2024-07-02: new a week later, churned by the end of the year
-    run_dbt(["build"], warehouse, "2024-07-10", tmp_path / "n1")
+    run_dbt(NIGHTLY_BUILD, warehouse, "2024-07-10", tmp_path / "n1")
     first = _tags(warehouse, "3800000000000015")
-    run_dbt(["build"], warehouse, "2024-12-31", tmp_path / "n2")
+    run_dbt(NIGHTLY_BUILD, warehouse, "2024-12-31", tmp_path / "n2")
     second = _tags(warehouse, "3800000000000015")
 
     assert first["lifecycle_stage"] == ("new", "2024-07-10")
@@ -46,7 +46,7 @@ def test_since_dates_last_while_the_value_does(tmp_path):
         " where o.order_id = '3800000000000015' and segment_type = 'lifecycle_stage'",
     ) == [("new", "churned", "2024-12-31")]
     history = query(warehouse, "select count(*) from snapshots.customer_segment_history")
-    run_dbt(["build"], warehouse, "2024-12-31", tmp_path / "n3")
+    run_dbt(NIGHTLY_BUILD, warehouse, "2024-12-31", tmp_path / "n3")
     assert query(warehouse, "select count(*) from snapshots.customer_segment_history") == history
     summary = dict(
         query(

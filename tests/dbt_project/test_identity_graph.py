@@ -5,7 +5,7 @@ import pytest
 
 from ingestion.loader import load_landing
 from ingestion.prepare import pseudonymise
-from tests.conftest import PII_KEY, query, run_dbt
+from tests.conftest import NIGHTLY_BUILD, PII_KEY, query, run_dbt
 from tests.fixtures.identity_cases import write_identity_cases
 
 pytestmark = pytest.mark.slow
@@ -17,7 +17,7 @@ def built(tmp_path_factory):
     warehouse = root / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         load_landing(con, write_identity_cases(root / "landing"), PII_KEY)
-    run_dbt(["build"], warehouse, "2026-10-31", root)
+    run_dbt(NIGHTLY_BUILD, warehouse, "2026-10-31", root)
     return warehouse
 
 

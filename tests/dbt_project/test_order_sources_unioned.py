@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from ingestion.loader import load_landing
-from tests.conftest import PII_KEY, query, run_dbt
+from tests.conftest import NIGHTLY_BUILD, PII_KEY, query, run_dbt
 from tests.fixtures.modern_sources import write_modern_sources
 
 AS_OF = "2026-10-31"
@@ -20,7 +20,7 @@ def built(tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:
         report = load_landing(con, write_modern_sources(tmp_path / "landing"), PII_KEY)
     assert report.rows_quarantined == 0 and report.count("loaded") == 17
-    run_dbt(["build"], warehouse, AS_OF, tmp_path)
+    run_dbt(NIGHTLY_BUILD, warehouse, AS_OF, tmp_path)
     return warehouse
 
 

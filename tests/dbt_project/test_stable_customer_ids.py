@@ -19,6 +19,7 @@ from ingestion.demo.exports import ORDERS_2018
 from ingestion.loader import load_landing
 from ingestion.prepare import pseudonymise
 from tests.conftest import (
+    NIGHTLY_BUILD,
     PII_KEY,
     pg_dsn,
     postgres_answers,
@@ -100,11 +101,11 @@ def _three_nights(root, target: str):
         with duckdb.connect(str(warehouse)) as con:
             load_landing(con, landing, PII_KEY)
         if target == "duckdb":
-            run_dbt(["build"], warehouse, as_of, root / name)
+            run_dbt(NIGHTLY_BUILD, warehouse, as_of, root / name)
             return _ids(warehouse), query(warehouse, changes_sql)
         copy_raw_schema(warehouse, PG_DSN)
         run_dbt(
-            ["build"],
+            NIGHTLY_BUILD,
             None,
             as_of,
             root / name,
@@ -207,7 +208,7 @@ def test_a_split_on_the_day_its_customer_was_made_gives_the_split_part_its_own_i
     )
     with duckdb.connect(str(warehouse)) as con:
         load_landing(con, landing, PII_KEY)
-    run_dbt(["build"], warehouse, "2026-10-01", tmp_path / "run1")
+    run_dbt(NIGHTLY_BUILD, warehouse, "2026-10-01", tmp_path / "run1")
     together = _ids(warehouse)
     assert together["ann"] == together["M7"] is not None
 
@@ -219,7 +220,7 @@ def test_a_split_on_the_day_its_customer_was_made_gives_the_split_part_its_own_i
     )
     with duckdb.connect(str(warehouse)) as con:
         load_landing(con, landing, PII_KEY, rules_file=blocking)
-    run_dbt(["build"], warehouse, "2026-10-01", tmp_path / "run2")  # its data tests pass too
+    run_dbt(NIGHTLY_BUILD, warehouse, "2026-10-01", tmp_path / "run2")  # its data tests pass too
     apart = _ids(warehouse)
     assert None not in (apart["ann"], apart["M7"]) and apart["ann"] != apart["M7"]
     assert together["ann"] in (apart["ann"], apart["M7"])  # one part keeps the id
