@@ -102,7 +102,7 @@ def run_dbt(
     variables: dict | None = None,
 ) -> str:
     """dbt in its own process, as Dagster runs it (dbt-duckdb keeps the file open in-process),
-    with its own target path so parallel or later runs share nothing.
+    with its artifacts and logs in `tmp_path`.
 
     Every build of one warehouse starts from the parse state the last one left (kept beside the
     warehouse, as the nightly step keeps it), so dbt parses only what changed: a full parse is
