@@ -84,3 +84,23 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- The newest raw row int_identifier_observations_unioned reads, order rows and lists alike: its
+    `built_through`, the next build's watermark. -#}
+{% macro identity_rows_loaded_through() -%}
+    (select max(loaded_at) from (
+        select max(loaded_at) as loaded_at from {{ ref('stg_raw__order_row_loads') }}
+        union all
+        select max(loaded_at) from {{ ref('stg_raw__identity_record_loads') }}
+    ) as loads)
+{%- endmacro %}
+
+{#- The post-hook of int_identifier_observations_unioned: the marker rows (no identifier) that
+    made the delete+insert clear every touched record leave. -#}
+{% macro drop_touched_record_markers() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where identifier_type is null
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -12,12 +12,7 @@ keyed as (
 
     select
         *,
-        coalesce(
-            response_id,
-            coalesce(member_id, mobile_hmac, taobao_nick, wechat_unionid, wechat_openid, '?')
-                || '|' || cast(answered_at as {{ dbt.type_string() }})
-                || '|' || cast(score as {{ dbt.type_string() }})
-        ) as response_key
+        {{ survey_response_key() }} as response_key
     from source
 
 ),
