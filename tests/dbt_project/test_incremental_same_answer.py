@@ -55,6 +55,9 @@ INCREMENTAL_INTERMEDIATES = {
     "int_identifier_observations_unioned": (
         "source, record_key, identifier_type, identifier_value, observed_at"
     ),
+    "int_identifier_observations": (
+        "source, record_key, identifier_type, identifier_value, observed_at, freed_at"
+    ),
 }
 MEMBERS = ["会员编号", "手机号", "淘宝会员名", "unionid", "会员等级", "积分余额", "入会时间"]
 
@@ -333,6 +336,7 @@ def test_six_nights_of_late_data_build_the_same_marts_both_ways(tmp_path):
         "int_orders_unioned",
         "int_order_lines_unioned",
         "int_identifier_observations_unioned",
+        "int_identifier_observations",
     ):
         stamps = f"select count(distinct built_through) from intermediate.{model}"
         assert query(warehouses["incremental"], stamps)[0][0] >= 2, model

@@ -104,3 +104,19 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- The post-hook of int_identifier_observations: records whose ERP observations are gone from
+    int_identifier_observations_unioned (their ERP order now fulfils another platform order)
+    leave. A record that still has observations there was rewritten with the touched ones. -#}
+{% macro drop_vanished_erp_records() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where source = 'erp'
+        and record_key not in (
+            select record_key from {{ ref('int_identifier_observations_unioned') }}
+            where source = 'erp'
+        )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
