@@ -4,6 +4,7 @@ import hashlib
 import re
 
 import numpy as np
+import pandas as pd
 
 from ingestion.demo.exports import write_exports, write_ground_truth
 from ingestion.demo.shop import ShopParams, build_shop
@@ -117,3 +118,42 @@ def test_refund_reports_follow_the_orders_they_refund(tmp_path):
     assert len(refunds) > 50
     progressed = [s for s in refunds.values() if len(s) > 1 and s[0] != s[-1]]
     assert progressed and all(s[-1] == "退款成功" for s in progressed)
+
+
+def test_the_member_tools_tier_is_the_highest_12_month_spend_ever_reached():
+    """Hand-computed tiers (银卡 from ¥1,000, 金卡 from ¥3,000 in 12 months): a spend that falls
+    out of the window keeps the tier it reached; one 12 calendar months and a second apart does
+    not add up; an unpaid order counts at its creation time; postage never counts."""
+    from ingestion.demo.loyalty_social import _exported_tiers
+
+    def order(person, paid, cents, postage=0, created=None):
+        return {
+            "person_id": person,
+            "paid_at": pd.Timestamp(paid) if paid else pd.NaT,
+            "created_at": pd.Timestamp(created or paid),
+            "paid_cents": cents,
+            "postage_cents": postage,
+        }
+
+    orders = pd.DataFrame(
+        [
+            # 2: ¥600 + ¥500 within a year reaches 银卡, then ¥2,000 two years on stays 银卡
+            order(2, "2024-01-10 10:00:00", 60_000),
+            order(2, "2024-11-10 10:00:00", 50_000),
+            order(2, "2026-06-01 10:00:00", 90_000),
+            # 1: ¥2,000 on 29 Feb, ¥1,000 on 28 Feb a year on (12 months back: 28 Feb) = 金卡
+            order(1, "2024-02-29 10:00:00", 200_000),
+            order(1, "2025-02-28 10:00:00", 100_000),
+            # 3: the same dates a second too late: 12 months and a second apart, 银卡 only
+            order(3, "2024-03-01 09:59:59", 200_000),
+            order(3, "2025-03-01 10:00:00", 100_000),
+            # 4: unpaid, at its creation time; ¥999.99 of goods and ¥20 postage: 普通
+            order(4, None, 99_999 + 2_000, postage=2_000, created="2025-05-05 12:00:00"),
+        ]
+    )
+    assert _exported_tiers(orders).to_dict() == {
+        1: "金卡会员",
+        2: "银卡会员",
+        3: "银卡会员",
+        4: "普通会员",
+    }
