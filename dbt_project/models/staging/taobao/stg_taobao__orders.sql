@@ -18,20 +18,38 @@ ranked as (
 ),
 
 -- A later export can drop who bought (the 2023 workbook's 订单报表 sheet has no buyer columns),
--- so identifiers come from any copy of the order. One order has one buyer and one receiver
--- phone in every copy that shows them, so max() just picks the non-null one.
+-- and a buyer can change the receiving phone and name before the order ships, so each identifier
+-- comes from the newest copy of the order that shows it.
+-- (The mobile's kind goes with the mobile.)
+{%- set identifier_columns = [
+    'buyer_nick', 'buyer_member_nickname', 'receiver_mobile_hmac', 'receiver_landline_hmac',
+    'alipay_account_hmac', 'receiver_name_hmac'] %}
+newest_showing as (
+
+    select
+        order_id,
+        export_recency_rank,
+        receiver_mobile_kind,
+        {%- for column in identifier_columns %}
+        {{ column }},
+        min(case when {{ column }} is not null then export_recency_rank end)
+            over (partition by order_id) as {{ column }}_rank{{ ',' if not loop.last }}
+        {%- endfor %}
+    from ranked
+
+),
+
 known_identifiers as (
 
     select
         order_id,
-        max(buyer_nick) as buyer_nick,
-        max(buyer_member_nickname) as buyer_member_nickname,
-        max(receiver_mobile_hmac) as receiver_mobile_hmac,
-        max(receiver_mobile_kind) as receiver_mobile_kind,
-        max(receiver_landline_hmac) as receiver_landline_hmac,
-        max(alipay_account_hmac) as alipay_account_hmac,
-        max(receiver_name_hmac) as receiver_name_hmac
-    from source
+        max(case when export_recency_rank = receiver_mobile_hmac_rank then receiver_mobile_kind end)
+            as receiver_mobile_kind,
+        {%- for column in identifier_columns %}
+        max(case when export_recency_rank = {{ column }}_rank then {{ column }} end)
+            as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from newest_showing
     group by order_id
 
 ),
