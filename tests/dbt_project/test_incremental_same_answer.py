@@ -6,11 +6,15 @@ leave every mart identical, night after night.
   night 2 (2026-11-01): alice buys again and gina's first order arrives; their 宝贝报表 is late
   night 3 (2026-11-02): night 2's 宝贝报表 arrives a day late, and a re-export of old orders
           changes their states: frank's order (paid, not shipped) is received, bob's January
-          order is closed after a full refund
+          order is closed after a full refund, gina's order goes to another phone
   night 4 (2026-11-03): a refund of alice's October order, weeks after it; a member with bob's
-          nick whose WeCom contact was noted with carol's phone merges two old customers
-          the ERP's order for a Taobao sub-order no platform file has shown: an order of its own
-  night 5 (2026-11-04): the sub-order export that shows it: the ERP's order becomes that order
+          nick whose WeCom contact was noted with carol's phone merges two old customers;
+          the ERP's order for a Taobao sub-order no platform file has shown: an order of its own;
+          hana orders with alice's phone: the phone crosses its household limit (two nicks) and
+          stops linking, on alice's old orders too
+  night 5 (2026-11-04): the sub-order export that shows it: the ERP's order becomes that order;
+          alice orders from a new phone, so her nick is alive when hana's was: alice's old
+          phone, on no order of the night, now has two nicks in use at once
   night 6 (2026-11-05): nothing new
 
 History models (contact history, audiences, identity changes, segment snapshots) are never
@@ -50,6 +54,7 @@ pytestmark = pytest.mark.slow
 # would only double the time of twenty builds.
 BUILD = ["build", "--exclude-resource-type", "test", "unit_test"]
 GINA = ("gina", "13800000007", "吉娜")
+GINA_NEW_PHONE = "13800000017"
 # Incremental intermediate models compared row by row too (their build stamps left out).
 INCREMENTAL_INTERMEDIATES = {
     "int_identifier_observations_unioned": (
@@ -58,7 +63,13 @@ INCREMENTAL_INTERMEDIATES = {
     "int_identifier_observations": (
         "source, record_key, identifier_type, identifier_value, observed_at, freed_at"
     ),
+    "int_identifiers_assessed": (
+        "identifier_type, identifier_value, node_key, sources, first_seen_at, last_seen_at, "
+        "record_count, group_of, group_size, max_concurrent, link_status"
+    ),
 }
+HANA = ("hana", "13800000001", "哈娜")  # alice's phone, her own name
+ALICE_NEW_PHONE = "13800000011"
 MEMBERS = ["会员编号", "手机号", "淘宝会员名", "unionid", "会员等级", "积分余额", "入会时间"]
 
 
@@ -140,6 +151,17 @@ def _night_3(landing: Path, late: Path) -> None:
                 received="2026-11-02 10:00:00",
             ),
             _order("3600000000000004", "bob", "2026-01-15 10:00:00", "50.00", "交易关闭"),
+            # gina changed the receiving phone before it shipped: her first phone is on no
+            # record any more
+            _order(
+                "3600000000000102",
+                GINA[0],
+                "2026-11-01 11:00:00",
+                "80.00",
+                "卖家已发货，等待买家确认",
+                phone=GINA_NEW_PHONE,
+                name=GINA[2],
+            ),
         ],
         "gb18030",
     )
@@ -180,6 +202,24 @@ def _night_4(landing: Path, late: Path) -> None:
     )
     write_wecom_contact(
         landing / "wecom_contacts_20261103.json", "wmX9", "oU9", 1762131600, PHONES["carol"]
+    )
+
+    # a second nick on alice's phone (a household): the phone stops linking anyone
+    write_export(
+        landing / "ExportOrderList202611032330.csv",
+        ORDERS_2018,
+        [
+            _order(
+                "3600000000000301",
+                HANA[0],
+                "2026-11-03 12:00:00",
+                "90.00",
+                "交易成功",
+                phone=HANA[1],
+                name=HANA[2],
+            )
+        ],
+        "gb18030",
     )
 
     # the ERP's order for a Taobao sub-order no platform export has shown yet: an order of its
@@ -227,6 +267,23 @@ def _night_5(landing: Path, late: Path) -> None:
             }
         ],
         trailing_comma=True,
+    )
+    # alice from a new phone: her nick's lifetime now overlaps hana's, which changes what her old
+    # phone (on no order tonight) is
+    write_export(
+        landing / "ExportOrderList202611042330.csv",
+        ORDERS_2018,
+        [
+            _order(
+                "3600000000000401",
+                "alice",
+                "2026-11-04 10:00:00",
+                "70.00",
+                "交易成功",
+                phone=ALICE_NEW_PHONE,
+            )
+        ],
+        "gb18030",
     )
 
 
@@ -337,6 +394,7 @@ def test_six_nights_of_late_data_build_the_same_marts_both_ways(tmp_path):
         "int_order_lines_unioned",
         "int_identifier_observations_unioned",
         "int_identifier_observations",
+        "int_identifiers_assessed",
     ):
         stamps = f"select count(distinct built_through) from intermediate.{model}"
         assert query(warehouses["incremental"], stamps)[0][0] >= 2, model
@@ -369,6 +427,31 @@ def test_six_nights_of_late_data_build_the_same_marts_both_ways(tmp_path):
         query(i, "select count(*) from marts.identity_changes where change_type = 'merge'")[0][0]
         >= 1
     )
+    # gina's first phone left with her re-exported order
+    assert query(
+        i,
+        "select count(*) from marts.customer_identifiers where customer_id = ("
+        "select customer_id from marts.customer_identifiers "
+        "where identifier_type = 'taobao_nick' and identifier_value = 'gina') "
+        "and identifier_type = 'phone_hmac'",
+    ) == [(1,)]
+    # alice's old phone: two nicks (skipped), in use at the same time since night 5
+    assert query(
+        i,
+        "select assessed.link_status, assessed.group_size, assessed.max_concurrent "
+        "from intermediate.int_identifiers_assessed as assessed "
+        "inner join intermediate.int_identifier_observations as seen "
+        "on assessed.identifier_type = seen.identifier_type "
+        "and assessed.identifier_value = seen.identifier_value "
+        "where seen.record_key = 'order:3600000000000301' "
+        "and seen.identifier_type = 'phone_hmac'",
+    ) == [("skipped_group_size", 2, 2)]
+    # hana is a customer of her own; alice stays one customer across both phones
+    assert query(
+        i,
+        "select count(distinct customer_id) from marts.customer_identifiers "
+        "where identifier_type = 'taobao_nick' and identifier_value in ('alice', 'hana')",
+    ) == [(2,)]
 
 
 @pytest.mark.postgres

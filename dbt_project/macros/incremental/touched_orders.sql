@@ -27,13 +27,20 @@
     (select max(loaded_at) from {{ ref('stg_raw__order_row_loads') }})
 {%- endmacro %}
 
+{#- How far the last build of `relation` (default `this`) read: the newest `built_through` it
+    stored, or long ago for an empty table. Every incremental model compares its inputs' stamps
+    with it. -#}
+{% macro built_through_watermark(relation=none) -%}
+    (
+        select coalesce(max(built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ relation if relation is not none else this }}
+    )
+{%- endmacro %}
+
 {#- The ids of platform orders with a raw row loaded after the last build of `this`. -#}
 {% macro orders_loaded_since_last_build() -%}
     select distinct order_id from {{ ref('stg_raw__order_row_loads') }}
-    where loaded_at > (
-        select coalesce(max(built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from {{ this }}
-    )
+    where loaded_at > {{ built_through_watermark() }}
         and order_id is not null
 {%- endmacro %}
 
@@ -80,42 +87,6 @@
     delete from {{ this }}
     where source_system = 'erp'
         and order_id not in (select order_id from {{ ref('int_order_observations') }})
-    {%- else -%}
-    select 1
-    {%- endif -%}
-{%- endmacro %}
-
-{#- The newest raw row int_identifier_observations_unioned reads, order rows and lists alike: its
-    `built_through`, the next build's watermark. -#}
-{% macro identity_rows_loaded_through() -%}
-    (select max(loaded_at) from (
-        select max(loaded_at) as loaded_at from {{ ref('stg_raw__order_row_loads') }}
-        union all
-        select max(loaded_at) from {{ ref('stg_raw__identity_record_loads') }}
-    ) as loads)
-{%- endmacro %}
-
-{#- The post-hook of int_identifier_observations_unioned: the marker rows (no identifier) that
-    made the delete+insert clear every touched record leave. -#}
-{% macro drop_touched_record_markers() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }} where identifier_type is null
-    {%- else -%}
-    select 1
-    {%- endif -%}
-{%- endmacro %}
-
-{#- The post-hook of int_identifier_observations: records whose ERP observations are gone from
-    int_identifier_observations_unioned (their ERP order now fulfils another platform order)
-    leave. A record that still has observations there was rewritten with the touched ones. -#}
-{% macro drop_vanished_erp_records() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where source = 'erp'
-        and record_key not in (
-            select record_key from {{ ref('int_identifier_observations_unioned') }}
-            where source = 'erp'
-        )
     {%- else -%}
     select 1
     {%- endif -%}

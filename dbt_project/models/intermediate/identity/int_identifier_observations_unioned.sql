@@ -24,7 +24,7 @@
     incremental_strategy='delete+insert',
     unique_key='record_key',
     on_schema_change='fail',
-    post_hook="{{ drop_touched_record_markers() }}",
+    post_hook="{{ drop_marker_rows() }}",
 ) }}
 with
 
@@ -74,14 +74,6 @@ erp_observed as (
 
 {%- if is_incremental() %}
 
-watermark as (
-
-    select coalesce(max(built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        as built_through
-    from {{ this }}
-
-),
-
 -- records whose ERP observations are new, differ from the stored ones or are gone
 erp_changed as (
 
@@ -108,13 +100,11 @@ erp_changed as (
 touched_records as (
 
     select 'order:' || order_id as record_key
-    from {{ ref('stg_raw__order_row_loads') }}
-    where loaded_at > (select built_through from watermark)
-        and order_id is not null
+    from ({{ orders_loaded_since_last_build() }}) as touched_order_ids
     union
     select record_key
     from {{ ref('stg_raw__identity_record_loads') }}
-    where loaded_at > (select built_through from watermark)
+    where loaded_at > {{ built_through_watermark() }}
         and record_key is not null
     union
     select record_key from erp_changed

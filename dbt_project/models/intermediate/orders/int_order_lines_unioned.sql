@@ -20,10 +20,7 @@ with
 touched_orders as (
 
     select order_id from {{ ref('int_order_observations') }}
-    where built_through > (
-        select coalesce(max(built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from {{ this }}
-    )
+    where built_through > {{ built_through_watermark() }}
 
 ),
 {% endif %}

@@ -47,10 +47,7 @@ observations as {{ not_materialized() }} (
     {%- if is_incremental() %}
     where order_id in (
         select order_id from {{ ref('int_order_observations') }}
-        where built_through > (
-            select coalesce(max(built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-            from {{ this }}
-        )
+        where built_through > {{ built_through_watermark() }}
     )
     {%- endif %}
 
