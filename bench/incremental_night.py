@@ -154,6 +154,16 @@ def run_night(folder: Path, day: dt.date, *flags: str) -> dict:
                 duration = materialization.metadata.get("Execution Duration")
                 if duration is not None:
                     models[materialization.asset_key.path[-1]] = float(duration.value)
+            # dbt's data tests run in the same dbt build, as asset checks with their duration
+            tests = {}
+            for event in instance.get_records_for_run(
+                run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
+            ).records:
+                evaluation = event.event_log_entry.dagster_event.event_specific_data
+                duration = evaluation.metadata.get("Execution Duration")
+                if duration is not None:
+                    name = f"{evaluation.asset_key.path[-1]}:{evaluation.check_name}"
+                    tests[name] = float(duration.value)
     finally:
         if saved is None:
             os.environ.pop("DAGSTER_HOME", None)
@@ -169,6 +179,7 @@ def run_night(folder: Path, day: dt.date, *flags: str) -> dict:
         "step_seconds": dict(sorted(groups.items(), key=lambda kv: -kv[1])),
         "slowest_steps": dict(sorted(steps.items(), key=lambda kv: -kv[1])[:12]),
         "models": models,
+        "tests": tests,
     }
 
 
@@ -253,6 +264,18 @@ def main(argv: list[str] | None = None) -> int:
         "model_seconds_sum": {
             "incremental": round(sum(incremental["models"].values()), 2),
             "full": round(sum(full["models"].values()), 2),
+        },
+        "slowest_models_incremental": {
+            m: round(v, 2)
+            for m, v in sorted(incremental["models"].items(), key=lambda kv: -kv[1])[:15]
+        },
+        "dbt_test_seconds_sum": {
+            "incremental": round(sum(incremental["tests"].values()), 2),
+            "full": round(sum(full["tests"].values()), 2),
+        },
+        "slowest_tests_incremental": {
+            t: round(v, 2)
+            for t, v in sorted(incremental["tests"].items(), key=lambda kv: -kv[1])[:10]
         },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
