@@ -11,10 +11,12 @@ leave every mart identical, night after night.
           nick whose WeCom contact was noted with carol's phone merges two old customers;
           the ERP's order for a Taobao sub-order no platform file has shown: an order of its own;
           hana orders with alice's phone: the phone crosses its household limit (two nicks) and
-          stops linking, on alice's old orders too
+          stops linking, on alice's old orders too; frank_new orders with frank's phone and
+          name: frank renamed, his nick is freed from tonight
   night 5 (2026-11-04): the sub-order export that shows it: the ERP's order becomes that order;
           alice orders from a new phone, so her nick is alive when hana's was: alice's old
-          phone, on no order of the night, now has two nicks in use at once
+          phone, on no order of the night, now has two nicks in use at once; frank orders
+          again as frank after frank_new did: two nicks in use at once, no rename after all
   night 6 (2026-11-05): nothing new
 
 History models (contact history, audiences, identity changes, segment snapshots) are never
@@ -217,7 +219,17 @@ def _night_4(landing: Path, late: Path) -> None:
                 "交易成功",
                 phone=HANA[1],
                 name=HANA[2],
-            )
+            ),
+            # frank's phone and name under a new nick, after his last order: a rename
+            _order(
+                "3600000000000302",
+                "frank_new",
+                "2026-11-03 08:00:00",
+                "40.00",
+                "交易成功",
+                phone=PHONES["frank"],
+                name=NAMES["frank"],
+            ),
         ],
         "gb18030",
     )
@@ -281,7 +293,9 @@ def _night_5(landing: Path, late: Path) -> None:
                 "70.00",
                 "交易成功",
                 phone=ALICE_NEW_PHONE,
-            )
+            ),
+            # frank again under his old nick, after frank_new's order: not a rename
+            _order("3600000000000402", "frank", "2026-11-04 12:00:00", "45.00", "交易成功"),
         ],
         "gb18030",
     )
@@ -446,6 +460,12 @@ def test_six_nights_of_late_data_build_the_same_marts_both_ways(tmp_path):
         "where seen.record_key = 'order:3600000000000301' "
         "and seen.identifier_type = 'phone_hmac'",
     ) == [("skipped_group_size", 2, 2)]
+    # frank's rename, found on night 4, was given up on night 5: his nick is nobody's freed one
+    assert query(
+        i,
+        "select count(*) from intermediate.int_identifier_observations "
+        "where identifier_value like 'frank%' and freed_at is not null",
+    ) == [(0,)]
     # hana is a customer of her own; alice stays one customer across both phones
     assert query(
         i,

@@ -4,26 +4,56 @@
 
 {#- The records int_identifier_observations rewrites in a build whose stored table is `stored`:
     those int_identifier_observations_unioned rewrote since (their `built_through` is later than
-    the stored table's), every record carrying an identifier freed now (int_identifiers_freed),
-    every record that carried one freed before (`freed_at`), so that a rename or handover
-    found, moved or given up tonight rewrites all of that identifier's observations, and the
-    ERP records that left the union (rewritten to nothing). One macro
-    for the model and for int_identifier_observations_replaced, which keeps what the rewrite
-    replaces. -#}
+    the stored table's); every record carrying an identifier whose freeing changed (a rename or
+    handover found tonight, moved to another day or given up: int_identifiers_freed against the
+    `freed_at` the stored rows applied), so that all of that identifier's observations are read
+    again; and the ERP records that left the union (rewritten to nothing). One macro for the
+    model and for int_identifier_observations_replaced, which keeps what the rewrite replaces.
+
+    The stored rows hold a freed identifier's later observations as `<value> (since <date>)`;
+    the value it was freed as is that text without the suffix the model appended. -#}
 {% macro identity_records_to_rewrite(stored) -%}
+    {%- set applied -%}
+        (
+            select
+                record_key,
+                identifier_type,
+                case
+                    when observed_at >= freed_at
+                        then substring(identifier_value from 1 for length(identifier_value)
+                            - length(' (since ' || cast(cast(freed_at as date) as varchar(10)) || ')'))
+                    else identifier_value
+                end as identifier_value,
+                freed_at
+            from {{ stored }}
+            where freed_at is not null
+        )
+    {%- endset -%}
     select record_key
     from {{ ref('int_identifier_observations_unioned') }}
     where built_through > {{ built_through_watermark(stored) }}
     union
+    -- records carrying an identifier freed tonight or from another day than before
     select unioned.record_key
     from {{ ref('int_identifier_observations_unioned') }} as unioned
-    inner join {{ ref('int_identifiers_freed') }} as freed
-        on unioned.identifier_type = freed.identifier_type
-        and unioned.identifier_value = freed.identifier_value
+    inner join (
+        select identifier_type, identifier_value, freed_at
+        from {{ ref('int_identifiers_freed') }}
+        except
+        select identifier_type, identifier_value, freed_at
+        from {{ applied }} as applied
+    ) as freed_anew
+        on unioned.identifier_type = freed_anew.identifier_type
+        and unioned.identifier_value = freed_anew.identifier_value
     union
-    select record_key
-    from {{ stored }}
-    where freed_at is not null
+    -- records carrying an identifier freed before whose freeing moved or was given up
+    select applied.record_key
+    from {{ applied }} as applied
+    left join {{ ref('int_identifiers_freed') }} as freed
+        on applied.identifier_type = freed.identifier_type
+        and applied.identifier_value = freed.identifier_value
+        and applied.freed_at = freed.freed_at
+    where freed.identifier_type is null
     union
     -- ERP records gone from the union (their ERP order now fulfils another platform order): the
     -- only way a record leaves it, erasure aside, which deletes its rows everywhere itself

@@ -7,7 +7,7 @@
 
     Incremental, record by record (unique key `record_key`): a night rewrites the records macro
     identity_records_to_rewrite names (those the union rewrote since this model's last build,
-    those carrying an identifier freed now or before, ERP records that left the union), with a
+    those carrying an identifier whose freeing changed, ERP records that left the union), with a
     marker row per record (no identifier type) that the post-hook deletes, so that a record
     rewritten to nothing loses its rows too. What the
     rewrite replaces is kept first by int_identifier_observations_replaced, which therefore runs
