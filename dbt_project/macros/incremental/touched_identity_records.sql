@@ -11,7 +11,13 @@
     model and for int_identifier_observations_replaced, which keeps what the rewrite replaces.
 
     The stored rows hold a freed identifier's later observations as `<value> (since <date>)`;
-    the value it was freed as is that text without the suffix the model appended. -#}
+    the value it was freed as is that text without the suffix (freed_value_suffix). -#}
+{#- What int_identifier_observations appends to a freed identifier's value from `freed_at` on
+    (`<value> (since <date>)`); identity_records_to_rewrite takes it off again. -#}
+{% macro freed_value_suffix(freed_at) -%}
+    ' (since ' || cast(cast({{ freed_at }} as date) as varchar(10)) || ')'
+{%- endmacro %}
+
 {% macro identity_records_to_rewrite(stored) -%}
     {%- set applied -%}
         (
@@ -20,8 +26,8 @@
                 identifier_type,
                 case
                     when observed_at >= freed_at
-                        then substring(identifier_value from 1 for length(identifier_value)
-                            - length(' (since ' || cast(cast(freed_at as date) as varchar(10)) || ')'))
+                        then substring(identifier_value from 1
+                            for length(identifier_value) - length({{ freed_value_suffix('freed_at') }}))
                     else identifier_value
                 end as identifier_value,
                 freed_at

@@ -51,8 +51,7 @@ final as (
         observations.identifier_type,
         case
             when observations.observed_at >= freed.freed_at
-                then observations.identifier_value || ' (since '
-                    || cast(cast(freed.freed_at as date) as varchar(10)) || ')'
+                then observations.identifier_value || {{ freed_value_suffix('freed.freed_at') }}
             else observations.identifier_value
         end as identifier_value,
         observations.observed_at,
